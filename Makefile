@@ -1,0 +1,36 @@
+# Two commands: `make run` sets everything up and serves; `make test` sets up and runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hotline init --demo
+	$(BIN)/hotline serve --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The suite runs on SQLite, then again on PostgreSQL when HOTLINE_TEST_DATABASE_URL is set
+# (.ci/run sets it to the local server).
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$HOTLINE_TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		$(BIN)/python -m pytest -q; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Triage classifier library (work in progress)."""

@@ -1,0 +1,109 @@
+"""Settings from ``HOTLINE_*`` environment variables, with safe defaults, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; raised before the app starts serving."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str = field(repr=False)
+    sla_policy_path: Path = DATA_DIR / "sla_policy.yaml"
+    holidays_path: Path = DATA_DIR / "holidays.yaml"
+    model_path: Path | None = None
+    #: request bodies above this size get 413
+    max_content_length: int = 1024 * 1024
+    #: longest ticket text accepted, in characters
+    max_text_length: int = 5000
+    port: int = 5000
+    testing: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def artifact_path(self) -> Path:
+        return self.model_path or self.instance_path / "model"
+
+    def validate(self) -> None:
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ConfigError(f"HOTLINE_DATABASE_URL must be sqlite:// or postgresql://, got {self.database_url!r}")
+        if len(self.secret_key) < 32:
+            raise ConfigError("HOTLINE_SECRET_KEY must be at least 32 characters")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port out of range: {self.port}")
+        for path in (self.sla_policy_path, self.holidays_path):
+            if not path.is_file():
+                raise ConfigError(f"missing data file: {path}")
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The instance's secret key: generated once, kept in the instance folder (mode 0600)."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def policy_paths(env: Mapping[str, str] | None = None) -> tuple[Path, Path]:
+    """The deadline policy and holiday files (readable without a database or secret key)."""
+    env = os.environ if env is None else env
+    return (
+        Path(env.get("HOTLINE_SLA_POLICY") or DATA_DIR / "sla_policy.yaml"),
+        Path(env.get("HOTLINE_HOLIDAYS") or DATA_DIR / "holidays.yaml"),
+    )
+
+
+def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the environment, then apply ``overrides`` (field name -> value)."""
+    env = os.environ if env is None else env
+    instance_path = Path(env.get("HOTLINE_INSTANCE_PATH") or "instance").resolve()
+    if overrides and "instance_path" in overrides:
+        instance_path = Path(str(overrides["instance_path"])).resolve()
+    database_url = env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{instance_path / 'hotline.db'}"
+    model_path = env.get("HOTLINE_MODEL_PATH")
+    sla_policy_path, holidays_path = policy_paths(env)
+    settings = Settings(
+        instance_path=instance_path,
+        database_url=database_url,
+        secret_key=env.get("HOTLINE_SECRET_KEY") or "",
+        sla_policy_path=sla_policy_path,
+        holidays_path=holidays_path,
+        model_path=Path(model_path) if model_path else None,
+        max_content_length=_int(env, "HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
+        port=_int(env, "HOTLINE_PORT", 5000),
+    )
+    if overrides:
+        settings = replace(settings, **{k: v for k, v in overrides.items() if k != "instance_path"})
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_secret_key(settings.instance_path))
+    settings.validate()
+    return settings

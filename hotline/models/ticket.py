@@ -1,0 +1,138 @@
+"""Tickets (工单), their timeline events, per-day number counters and idempotency keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models.agency import AgencyUnit
+from hotline.models.base import Base, UTCDateTime, utcnow
+
+#: intake channels and their Chinese names
+CHANNELS = {
+    "phone": "电话",
+    "web": "网站",
+    "wechat": "微信",
+    "app": "移动端",
+    "sms": "短信",
+    "letter": "信件",
+    "visit": "来访",
+    "sentiment": "舆情转办",
+}
+
+ticket_co_units = Table(
+    "ticket_co_units",
+    Base.metadata,
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("agency_units.id"), primary_key=True),
+)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: readable number such as 12345-20261129-00042 (day in Asia/Shanghai)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    #: the telephony platform's call id; intake is idempotent on it
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    caller_name: Mapped[str | None] = mapped_column(String(64))
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    child_name: Mapped[str | None] = mapped_column(String(64))
+    child_age: Mapped[int | None] = mapped_column(Integer)
+    child_gender: Mapped[str | None] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # triage: what the classifier predicted, and the labels in force
+    #: "auto" (classifier), "manual" (a person set the labels), "pending" (model missing: 待人工分类)
+    triage_mode: Mapped[str] = mapped_column(String(16), default="pending")
+    predicted: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    urgency: Mapped[str | None] = mapped_column(String(16), index=True)
+    prefecture: Mapped[str | None] = mapped_column(String(32))
+    county: Mapped[str | None] = mapped_column(String(32))
+
+    # dispatch
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"), index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 签收时限
+    first_feedback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 首次反馈时限
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  #: 办结时限
+    return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 退单时限
+    callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 回访时限
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(Text)  #: 办理结果 / 直接答复内容
+    callback_wanted: Mapped[bool] = mapped_column(Boolean, default=False)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+
+    # flags (events, not states)
+    #: "requested" | "approved" | "refused" | None; one extension per ticket
+    extension_state: Mapped[str | None] = mapped_column(String(16))
+    extension_days: Mapped[int | None] = mapped_column(Integer)
+    supervision_count: Mapped[int] = mapped_column(Integer, default=0)  #: 督办 count
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  #: 重复件
+
+    #: optimistic locking: every UPDATE checks and bumps it; a stale writer gets a conflict
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __mapper_args__ = {"version_id_col": version}
+
+    lead_unit: Mapped[AgencyUnit | None] = relationship(lazy="joined", foreign_keys=[lead_unit_id])
+    merged_into: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    co_units: Mapped[list[AgencyUnit]] = relationship(secondary=ticket_co_units, lazy="selectin")
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class TicketEvent(Base):
+    """One row of a ticket's timeline: who did what, when, from which state to which."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(96))  #: "user:zhangsan" or "token:telephony"
+    actor_role: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class TicketCounter(Base):
+    """Last ticket number handed out per day (Asia/Shanghai)."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKey(Base):
+    """An intake ``Idempotency-Key`` and the ticket it created; same key + other body -> conflict."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

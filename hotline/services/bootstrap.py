@@ -1,0 +1,141 @@
+"""``hotline init``: migrate, load regions and units, and optionally demo users and tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from hotline.migrate import upgrade
+from hotline.models import Role, Ticket, User, utcnow
+from hotline.services import actions, tickets
+from hotline.services.accounts import SYSTEM, Actor, create_user, generate_password
+from hotline.services.directory import seed_reference_data
+from hotline.state import AppState
+
+#: one demo account per role: (username, role, unit code, display name)
+DEMO_USERS = [
+    ("demo_operator", Role.OPERATOR, None, "演示话务员"),
+    ("demo_dispatcher", Role.DISPATCHER, None, "演示调度员"),
+    ("demo_agency", Role.AGENCY_STAFF, "civil_affairs:长春市/农安县", "农安县民政局（演示）"),
+    ("demo_supervisor", Role.SUPERVISOR, None, "演示督导"),
+    ("demo_admin", Role.ADMIN, None, "演示管理员"),
+]
+
+# Fabricated demo calls (no real people). (text, category, kind, urgency, prefecture, county, action plan)
+DEMO_TICKETS = [
+    (
+        "来电人反映，农安县某村一名7岁儿童父母均在外地务工，爷爷住院，孩子独自在家两天，无人照料。",
+        "guardianship",
+        "report",
+        "emergency",
+        "长春市",
+        "农安县",
+        ["dispatch", "sign"],
+    ),
+    (
+        "市民咨询孤儿基本生活费的申请条件和办理地点。",
+        "basic_living",
+        "consult",
+        "normal",
+        "长春市",
+        "农安县",
+        ["answer"],
+    ),
+    (
+        "来电人称孩子在校被同学多次索要钱财并推搡，已向班主任反映但未处理，希望教育部门介入。",
+        "personal_safety",
+        "complaint",
+        "urgent",
+        "长春市",
+        "农安县",
+        ["dispatch"],
+    ),
+    (
+        "来电人称孩子父亲去年去世，母亲重病卧床，家里没有收入，想申请事实无人抚养儿童生活补贴。",
+        "basic_living",
+        "help",
+        "normal",
+        "长春市",
+        "农安县",
+        ["dispatch", "sign", "progress", "resolve"],
+    ),
+    (
+        "家长反映孩子患先天性心脏病，家庭困难，想了解“生命之光”救助项目如何申请。",
+        "medical",
+        "help",
+        "normal",
+        "长春市",
+        "农安县",
+        ["dispatch"],
+    ),
+    (
+        "来电人建议在村里儿童之家增加课后作业辅导志愿者。",
+        "family_support",
+        "suggestion",
+        "normal",
+        "长春市",
+        "农安县",
+        [],
+    ),
+]
+
+
+@dataclass
+class InitReport:
+    reference_rows: int = 0
+    demo_credentials: list[tuple[str, str, str]] = field(default_factory=list)
+    demo_tickets: int = 0
+
+
+def initialise(state: AppState, *, demo: bool = False) -> InitReport:
+    state.settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(state.db.engine)
+    report = InitReport()
+    with state.db.transaction() as session:
+        report.reference_rows = seed_reference_data(session, state.taxonomy)
+    if not demo:
+        return report
+    with state.db.transaction() as session:
+        existing = set(session.scalars(select(User.username)))
+        for username, role, unit, display in DEMO_USERS:
+            if username not in existing:
+                password = generate_password()
+                create_user(session, username, role, password, unit_code=unit, display_name=display)
+                report.demo_credentials.append((username, role.value, password))
+    with state.db.transaction() as session:
+        if (session.scalar(select(func.count(Ticket.id))) or 0) == 0:
+            report.demo_tickets = _demo_tickets(session, state)
+    return report
+
+
+def _demo_tickets(session, state: AppState) -> int:  # noqa: ANN001
+    desk = Actor("user", "demo_operator", Role.OPERATOR)
+    agency = session.scalar(select(User).where(User.username == "demo_agency"))
+    staff = Actor("user", "demo_agency", Role.AGENCY_STAFF, agency.unit_id if agency else None)
+    start = utcnow() - timedelta(hours=3)
+    for i, (text, category, kind, urgency, prefecture, county, steps) in enumerate(DEMO_TICKETS):
+        req = tickets.IntakeRequest(channel="phone", text=text, received_at=start + timedelta(minutes=20 * i))
+        ticket, _ = tickets.intake(session, req, SYSTEM if not steps else desk)
+        labels = {"category": category, "kind": kind, "urgency": urgency, "prefecture": prefecture, "county": county}
+        payloads = {
+            "answer": {
+                **labels,
+                "answer": "已告知申请条件：向户籍所在地乡镇（街道）提出申请，县级民政部门审核；金额以当地现行标准为准。",
+            },
+            "dispatch": labels,
+            "sign": {},
+            "progress": {"note": "已联系家长，正在核实情况。"},
+            "resolve": {"result": "已协助家长提交救助申请材料。"},
+        }
+        if not steps:
+            actions.perform_action(
+                session, ticket.number, "triage", desk, labels, policy=state.policy, taxonomy=state.taxonomy
+            )
+        for step in steps:
+            actor = staff if step in ("sign", "progress", "resolve") else desk
+            actions.perform_action(
+                session, ticket.number, step, actor, payloads[step], policy=state.policy, taxonomy=state.taxonomy
+            )
+    return len(DEMO_TICKETS)

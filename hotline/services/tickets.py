@@ -1,0 +1,258 @@
+"""Ticket intake (idempotent), lookup and listing with unit isolation. Services flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.errors import Conflict, Forbidden, NotFound
+from hotline.models import IdempotencyKey, Role, Ticket, TicketCounter, TicketEvent, utcnow
+from hotline.models.ticket import ticket_co_units
+from hotline.services.accounts import Actor
+from hotline.services.directory import get_unit
+from hotline.services.lifecycle import TicketStatus
+from hotline.services.triage import Triage, TriageSuggestion, safe_suggest
+from hotline.services.workcalendar import SHANGHAI
+
+INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    channel: str
+    text: str = field(repr=False)
+    external_id: str | None = None
+    caller_name: str | None = field(default=None, repr=False)
+    caller_phone: str | None = field(default=None, repr=False)
+    child_name: str | None = field(default=None, repr=False)
+    child_age: int | None = None
+    child_gender: str | None = None
+    address: str | None = field(default=None, repr=False)
+    received_at: datetime | None = None
+
+    def fingerprint(self) -> str:
+        """Hash of the request's content, to tell a retry from a different call reusing a key."""
+        payload = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    action: str,
+    actor: Actor,
+    *,
+    from_status: str | None,
+    note: str | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket,
+        at=at or utcnow(),
+        action=action,
+        from_status=from_status,
+        to_status=ticket.status,
+        actor=actor.label,
+        actor_role=actor.role.value,
+        note=note,
+        data=data,
+    )
+    session.add(event)
+    return event
+
+
+def apply_suggestion(ticket: Ticket, suggestion: TriageSuggestion) -> None:
+    """Store what the classifier predicted and, when it is complete, adopt it as the labels."""
+    ticket.predicted = suggestion.as_record()
+    ticket.confidence = suggestion.confidence
+    ticket.needs_review = suggestion.needs_review
+    ticket.prefecture, ticket.county = suggestion.prefecture, suggestion.county
+    if suggestion.complete:
+        ticket.category, ticket.kind, ticket.urgency = suggestion.category, suggestion.kind, suggestion.urgency
+        ticket.triage_mode = "auto"
+        ticket.status = TicketStatus.TRIAGED
+
+
+def _find_existing(session: Session, req: IntakeRequest, key: str | None) -> Ticket | None:
+    if key:
+        row = session.get(IdempotencyKey, key)
+        if row is not None:
+            if row.request_sha256 != req.fingerprint():
+                raise Conflict("该 Idempotency-Key 已用于另一份不同的请求", code="idempotency_key_reused")
+            return session.get(Ticket, row.ticket_id)
+    if req.external_id:
+        return session.scalar(select(Ticket).where(Ticket.external_id == req.external_id))
+    return None
+
+
+def _bump_counter(conn: Connection, day: str) -> int | None:
+    bump = update(TicketCounter).where(TicketCounter.day == day).values(last=TicketCounter.last + 1)
+    return conn.execute(bump.returning(TicketCounter.last)).scalar()
+
+
+def _next_number(session: Session, received_at: datetime) -> str:
+    """The next readable number of the day. On PostgreSQL the counter row is bumped in its own short
+    transaction, so concurrent intakes do not queue on its row lock until they commit (a number
+    whose ticket then fails is skipped: numbers are unique, not gapless). SQLite serialises writers
+    anyway, so there it stays inside the caller's transaction."""
+    day = received_at.astimezone(SHANGHAI).strftime("%Y%m%d")
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            last = _bump_counter(conn, day)
+            if last is None:
+                conn.execute(insert(TicketCounter).values(day=day, last=0).on_conflict_do_nothing())
+                last = _bump_counter(conn, day)
+            conn.commit()
+    else:
+        last = _bump_counter(session.connection(), day)
+        if last is None:
+            session.add(TicketCounter(day=day, last=1))
+            session.flush()
+            last = 1
+    return f"12345-{day}-{last:05d}"
+
+
+def intake(
+    session: Session,
+    req: IntakeRequest,
+    actor: Actor,
+    *,
+    idempotency_key: str | None = None,
+    triage: Triage | None = None,
+) -> tuple[Ticket, bool]:
+    """Record a call; returns (ticket, created). The same external id or key returns the same ticket."""
+    if actor.role not in INTAKE_ROLES:
+        raise Forbidden("当前角色不能登记工单", code="role_not_allowed")
+    existing = _find_existing(session, req, idempotency_key)
+    if existing is not None:
+        return existing, False
+    suggestion = safe_suggest(triage, req.text)  # outside the savepoint: may take milliseconds
+    now = utcnow()
+    for attempt in range(3):
+        try:
+            with session.begin_nested():
+                return _create(session, req, actor, idempotency_key, suggestion, now), True
+        except IntegrityError:
+            # a concurrent request with the same external id or key won the race: return its ticket;
+            # otherwise two requests created the day's counter at once, so try again
+            existing = _find_existing(session, req, idempotency_key)
+            if existing is not None:
+                return existing, False
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create(
+    session: Session,
+    req: IntakeRequest,
+    actor: Actor,
+    key: str | None,
+    suggestion: TriageSuggestion | None,
+    now: datetime,
+) -> Ticket:
+    received_at = req.received_at or now
+    ticket = Ticket(
+        number=_next_number(session, received_at),
+        external_id=req.external_id,
+        channel=req.channel,
+        status=TicketStatus.RECEIVED,
+        text=req.text,
+        caller_name=req.caller_name,
+        caller_phone=req.caller_phone,
+        child_name=req.child_name,
+        child_age=req.child_age,
+        child_gender=req.child_gender,
+        address=req.address,
+        received_at=received_at,
+        created_at=now,
+        triage_mode="pending",
+    )
+    session.add(ticket)
+    add_event(session, ticket, "create", actor, from_status=None, at=now, data={"channel": req.channel})
+    if suggestion is not None:
+        apply_suggestion(ticket, suggestion)
+        if ticket.status == TicketStatus.TRIAGED:
+            add_event(
+                session,
+                ticket,
+                "triage",
+                actor,
+                from_status=TicketStatus.RECEIVED,
+                at=now,
+                note="自动分类",
+                data={"mode": "auto", "confidence": suggestion.confidence},
+            )
+    session.flush()
+    if key:
+        session.add(IdempotencyKey(key=key, request_sha256=req.fingerprint(), ticket_id=ticket.id, created_at=now))
+        session.flush()
+    return ticket
+
+
+def visible_tickets(actor: Actor) -> Select[tuple[Ticket]]:
+    """Every ticket query starts here: agency staff see only their unit's (lead or co-unit) tickets."""
+    stmt = select(Ticket)
+    if actor.role is Role.AGENCY_STAFF:
+        co = select(ticket_co_units.c.ticket_id).where(ticket_co_units.c.unit_id == actor.unit_id)
+        stmt = stmt.where(or_(Ticket.lead_unit_id == actor.unit_id, Ticket.id.in_(co)))
+    return stmt
+
+
+def get_ticket(session: Session, number: str, actor: Actor, *, for_update: bool = False) -> Ticket:
+    stmt = visible_tickets(actor).where(Ticket.number == number)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Ticket)
+    ticket = session.scalar(stmt)
+    if ticket is None:  # the same answer whether it does not exist or belongs to another unit
+        raise NotFound(f"工单 {number} 不存在", code="ticket_not_found")
+    return ticket
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    prefecture: str | None = None
+    unit_code: str | None = None
+    overdue: bool | None = None
+    needs_review: bool | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def list_tickets(
+    session: Session, actor: Actor, flt: TicketFilter, now: datetime | None = None
+) -> tuple[list[Ticket], int]:
+    """A page of tickets (newest first) and the total count, through the same unit scoping."""
+    stmt = visible_tickets(actor)
+    if flt.status:
+        stmt = stmt.where(Ticket.status == flt.status)
+    if flt.category:
+        stmt = stmt.where(Ticket.category == flt.category)
+    if flt.urgency:
+        stmt = stmt.where(Ticket.urgency == flt.urgency)
+    if flt.prefecture:
+        stmt = stmt.where(Ticket.prefecture == flt.prefecture)
+    if flt.unit_code:
+        stmt = stmt.where(Ticket.lead_unit_id == get_unit(session, flt.unit_code).id)
+    if flt.needs_review is not None:
+        stmt = stmt.where(Ticket.needs_review.is_(flt.needs_review))
+    if flt.overdue:
+        open_states = [TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS]
+        stmt = stmt.where(Ticket.status.in_(open_states), Ticket.resolve_due_at < (now or utcnow()))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = session.scalars(
+        stmt.order_by(Ticket.id.desc()).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)
+    ).all()
+    return list(page), total

@@ -1,0 +1,46 @@
+"""Map every error to a JSON body ``{"code", "message"}`` (Chinese message); never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from hotline.errors import HotlineError
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式错误"),
+    401: ("unauthorized", "需要登录或提供访问令牌"),
+    403: ("forbidden", "没有权限"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("payload_too_large", "请求内容过大（上限 1 MB）"),
+    415: ("unsupported_media_type", "请使用 Content-Type: application/json"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HotlineError)
+    def _hotline_error(exc: HotlineError):
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        code, message = _HTTP_MESSAGES.get(status, ("http_error", exc.name))
+        response = jsonify({"code": code, "message": message})
+        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        request_id = uuid.uuid4().hex[:12]
+        log.error("unhandled error %s: %s", request_id, type(exc).__name__, exc_info=exc)
+        body = {"code": "internal_error", "message": f"系统内部错误，请稍后重试（请求编号 {request_id}）"}
+        return jsonify(body), 500

@@ -1,0 +1,98 @@
+"""Races over real HTTP (waitress on loopback, real database): exactly one winner, never a 500."""
+
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import requests
+from sqlalchemy import func, select
+
+from hotline.models import Ticket, TicketEvent
+
+CALL = {"channel": "phone", "text": "来电人反映，孩子放学后一直没人接，想咨询托管服务。"}
+LABELS = {"category": "guardianship", "kind": "help", "urgency": "normal", "prefecture": "长春市", "county": "农安县"}
+
+
+def race(n: int, fn):
+    barrier = Barrier(n)
+
+    def go(i):
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(go, range(n)))
+
+
+def headers(token: str, **extra) -> dict:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+def test_concurrent_duplicate_posts_make_exactly_one_ticket(live_server, make_token, state):
+    token = make_token("operator")
+    url = f"{live_server}/api/v1/tickets"
+    results = race(
+        12, lambda i: requests.post(url, json={**CALL, "external_id": "tel-777"}, headers=headers(token), timeout=60)
+    )
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200] * 11 + [201]
+    assert len({r.json()["number"] for r in results}) == 1
+    keyed = race(
+        12, lambda i: requests.post(url, json=CALL, headers=headers(token, **{"Idempotency-Key": "idem-9"}), timeout=60)
+    )
+    assert sorted(r.status_code for r in keyed) == [200] * 11 + [201]
+    assert len({r.json()["number"] for r in keyed}) == 1
+    with state.db.transaction(readonly=True) as session:
+        assert session.scalar(select(func.count(Ticket.id))) == 2
+
+
+def test_concurrent_distinct_posts_get_distinct_numbers(live_server, make_token, state):
+    token = make_token("operator")
+    results = race(
+        16,
+        lambda i: requests.post(
+            f"{live_server}/api/v1/tickets", json={**CALL, "external_id": f"c-{i}"}, headers=headers(token), timeout=60
+        ),
+    )
+    assert all(r.status_code == 201 for r in results)
+    assert len({r.json()["number"] for r in results}) == 16
+
+
+def test_two_units_signing_at_once_one_wins(live_server, make_token, state):
+    desk = make_token("operator")
+    staff = make_token("agency_staff", "civil_affairs:长春市/农安县")
+    base = f"{live_server}/api/v1/tickets"
+    number = requests.post(base, json=CALL, headers=headers(desk), timeout=60).json()["number"]
+    assert requests.post(f"{base}/{number}/actions/dispatch", json=LABELS, headers=headers(desk), timeout=60).ok
+    results = race(
+        8,
+        lambda i: requests.post(
+            f"{base}/{number}/actions/sign", json={"note": f"签收{i}"}, headers=headers(staff), timeout=60
+        ),
+    )
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200] + [409] * 7, [r.text for r in results]
+    with state.db.transaction(readonly=True) as session:
+        signs = session.scalar(select(func.count(TicketEvent.id)).where(TicketEvent.action == "sign"))
+        assert signs == 1
+
+
+def test_concurrent_conflicting_actions_leave_one_consistent_state(live_server, make_token, state):
+    desk = make_token("operator")
+    staff = make_token("agency_staff", "civil_affairs:长春市/农安县")
+    base = f"{live_server}/api/v1/tickets"
+    number = requests.post(base, json=CALL, headers=headers(desk), timeout=60).json()["number"]
+    requests.post(f"{base}/{number}/actions/dispatch", json=LABELS, headers=headers(desk), timeout=60)
+    requests.post(f"{base}/{number}/actions/sign", json={}, headers=headers(staff), timeout=60)
+    # the unit resolves and returns at the same moment: exactly one of them happens
+    calls = [("resolve", {"result": "已办结"}), ("return", {"reason": "非本单位职责"})] * 3
+    results = race(
+        6,
+        lambda i: requests.post(
+            f"{base}/{number}/actions/{calls[i][0]}", json=calls[i][1], headers=headers(staff), timeout=60
+        ),
+    )
+    assert sorted(r.status_code for r in results) == [200] + [409] * 5
+    final = requests.get(f"{base}/{number}", headers=headers(desk), timeout=60).json()
+    assert final["status"] in ("resolved", "returned")
+    assert [e["action"] for e in final["events"]][-1] in ("resolve", "return")
+    assert len(final["events"]) == 5

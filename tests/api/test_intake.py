@@ -1,0 +1,181 @@
+"""POST /api/v1/tickets: creation, idempotency, triage fallback and every class of bad input."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.models import Ticket
+from hotline.services.triage import TriageSuggestion
+
+CALL = {"channel": "phone", "text": "来电人反映，农安县某村孩子父母在外务工，孩子由爷爷照看，想咨询补贴。"}
+
+
+def count_tickets(state) -> int:
+    with state.db.transaction(readonly=True) as session:
+        return session.scalar(select(func.count(Ticket.id)))
+
+
+def test_intake_creates_a_numbered_ticket_with_a_timeline(api_as):
+    api = api_as("operator")
+    resp = api.post(
+        "/tickets",
+        json={
+            **CALL,
+            "caller": {"name": "王女士", "phone": "13812341234"},
+            "child": {"age": 7, "gender": "男"},
+            "address": "农安县某镇某村3组",
+        },
+    )
+    assert resp.status_code == 201
+    body = resp.get_json()
+    assert body["number"].startswith("12345-") and len(body["number"]) == len("12345-20261129-00042")
+    assert body["status"] == "received"
+    assert body["triage"]["mode"] == "pending"  # no model loaded: manual triage
+    assert body["caller"] == {"name": "王女士", "phone": "13812341234"}
+    detail = api.get(f"/tickets/{body['number']}").get_json()
+    assert [e["action"] for e in detail["events"]] == ["create"]
+
+
+def test_numbers_increase_within_a_day(api_as):
+    api = api_as("operator")
+    day = "2026-11-29T10:00:00+08:00"
+    a = api.post("/tickets", json={**CALL, "received_at": day}).get_json()["number"]
+    b = api.post("/tickets", json={**CALL, "received_at": day}).get_json()["number"]
+    assert a == "12345-20261129-00001" and b == "12345-20261129-00002"
+
+
+def test_same_external_id_returns_the_same_ticket(api_as, state):
+    api = api_as("operator")
+    first = api.post("/tickets", json={**CALL, "external_id": "call-1"})
+    again = api.post("/tickets", json={**CALL, "external_id": "call-1", "text": "重复推送"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["number"] == again.get_json()["number"]
+    assert count_tickets(state) == 1
+
+
+def test_idempotency_key_replay_and_misuse(api_as, state):
+    api = api_as("operator")
+    first = api.post("/tickets", json=CALL, headers={"Idempotency-Key": "k-1"})
+    again = api.post("/tickets", json=CALL, headers={"Idempotency-Key": "k-1"})
+    other = api.post("/tickets", json={**CALL, "text": "完全不同的来电"}, headers={"Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
+    assert other.get_json()["code"] == "idempotency_key_reused"
+    assert first.get_json()["number"] == again.get_json()["number"]
+    assert count_tickets(state) == 1
+
+
+def test_classifier_labels_are_used_when_present(api_as, state):
+    class FakeModelOutput:  # stands in for the classifier library, not for our database
+        def suggest(self, text):
+            return TriageSuggestion(
+                "guardianship",
+                "report",
+                "urgent",
+                "civil_affairs",
+                ("public_security",),
+                "长春市",
+                "农安县",
+                0.91,
+                False,
+            )
+
+    state.triage = FakeModelOutput()
+    body = api_as("operator").post("/tickets", json=CALL).get_json()
+    assert body["status"] == "triaged" and body["triage"]["mode"] == "auto"
+    assert (body["category"], body["county"]) == ("guardianship", "农安县")
+
+
+def test_a_broken_model_never_loses_the_call(api_as, state):
+    class Broken:
+        def suggest(self, text):
+            raise RuntimeError("model file corrupt")
+
+    state.triage = Broken()
+    resp = api_as("operator").post("/tickets", json=CALL)
+    assert resp.status_code == 201
+    assert resp.get_json()["triage"]["mode"] == "pending"
+
+
+def test_agency_tokens_cannot_record_calls(api_as, state):
+    resp = api_as("agency_staff", "civil_affairs:长春市").post("/tickets", json=CALL)
+    assert resp.status_code == 403
+    assert count_tickets(state) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"channel": "phone"}, 422, "missing_field"),
+        ({"channel": "phone", "text": "   "}, 422, "missing_field"),
+        ({"channel": "fax", "text": "x"}, 422, "unknown_code"),
+        ({"channel": "phone", "text": 42}, 422, "wrong_type"),
+        ({"channel": "phone", "text": "x" * 5001}, 422, "too_long"),
+        ({"channel": "phone", "text": "x", "priority": "high"}, 422, "unknown_field"),
+        ({"channel": "phone", "text": "x", "caller": "张三"}, 422, "wrong_type"),
+        ({"channel": "phone", "text": "x", "caller": {"phone": "call me"}}, 422, "bad_phone"),
+        ({"channel": "phone", "text": "x", "child": {"age": 19}}, 422, "bad_age"),
+        ({"channel": "phone", "text": "x", "child": {"age": "7"}}, 422, "bad_age"),
+        ({"channel": "phone", "text": "x", "received_at": "yesterday"}, 422, "bad_datetime"),
+        ([1, 2], 422, "wrong_type"),
+    ],
+)
+def test_invalid_fields_are_refused_and_nothing_is_stored(api_as, state, body, status, code):
+    resp = api_as("operator").post("/tickets", json=body)
+    assert resp.status_code == status
+    assert resp.get_json()["code"] == code
+    assert resp.get_json()["message"]  # a Chinese message for the integrator
+    assert count_tickets(state) == 0
+
+
+def test_exactly_5000_characters_is_accepted(api_as):
+    assert api_as("operator").post("/tickets", json={"channel": "phone", "text": "字" * 5000}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "code"),
+    [
+        (b'{"channel": "phone", "text": ', "application/json", 400, "malformed_json"),
+        (b'{"channel": "phone", "text": "\xff\xfe"}', "application/json", 400, "invalid_utf8"),
+        (json.dumps(CALL).encode(), "text/plain", 415, "unsupported_media_type"),
+        (b"", "application/json", 400, "malformed_json"),
+        (b"x" * (1024 * 1024 + 1), "application/json", 413, "payload_too_large"),
+    ],
+)
+def test_malformed_bodies(client, make_token, state, data, content_type, status, code):
+    resp = client.post(
+        "/api/v1/tickets",
+        data=data,
+        content_type=content_type,
+        headers={"Authorization": f"Bearer {make_token('operator')}"},
+    )
+    assert resp.status_code == status
+    assert resp.get_json()["code"] == code
+    assert count_tickets(state) == 0
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc"])
+def test_missing_or_bad_token_is_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    resp = client.post("/api/v1/tickets", json=CALL, headers=headers)
+    assert resp.status_code == 401
+    assert resp.get_json()["code"] in ("missing_token", "invalid_token")
+
+
+def test_wrong_method_and_unknown_path_are_json(client):
+    assert client.delete("/api/v1/tickets").status_code == 405
+    resp = client.get("/api/v1/nothing-here")
+    assert resp.status_code == 404 and resp.get_json()["code"] == "not_found"
+
+
+def test_openapi_document_lists_the_contract(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert {"/tickets", "/tickets/{number}", "/tickets/{number}/actions/{action}"} <= set(doc["paths"])
+    assert "dispatch" in doc["paths"]["/tickets/{number}/actions/{action}"]["post"]["parameters"][1]["schema"]["enum"]
+
+
+def test_security_headers(client):
+    resp = client.get("/api/v1/openapi.json")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]

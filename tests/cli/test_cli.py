@@ -1,0 +1,170 @@
+"""The `hotline` command: init (idempotent), users, tokens, sla — and the shared contract checker."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from hotline.cli import main
+from hotline.models import ApiToken, Ticket, User
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECKER = ROOT.parent / "shared" / "tools" / "check_contracts.py"
+
+
+@pytest.fixture
+def run(app, database_url, tmp_path):
+    env = {"HOTLINE_INSTANCE_PATH": str(tmp_path / "instance"), "HOTLINE_DATABASE_URL": database_url}
+
+    def _run(*args: str, input: str | None = None):
+        return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+    return _run
+
+
+def demo_passwords(output: str) -> dict[str, str]:
+    """role -> password, from the lines `hotline init --demo` prints for new demo accounts."""
+    return {line.split()[0]: line.split()[2] for line in output.splitlines() if line.startswith("  ")}
+
+
+def test_init_demo_is_idempotent_and_prints_passwords_once(run, state):
+    first = run("init", "--demo")
+    assert first.exit_code == 0, first.output
+    printed = demo_passwords(first.output)
+    assert set(printed) == {"operator", "dispatcher", "agency_staff", "supervisor", "admin"}
+    passwords = set(printed.values())
+    assert len(passwords) == 5 and all(len(p) >= 12 for p in passwords)
+    second = run("init", "--demo")
+    assert second.exit_code == 0
+    assert not any(p in second.output for p in passwords)
+    assert "已存在" in second.output
+    with state.db.transaction(readonly=True) as session:
+        assert session.scalar(select(func.count(User.id))) == 5
+        assert session.scalar(select(func.count(Ticket.id))) == 6
+        hashes = session.scalars(select(User.password_hash)).all()
+    assert all(h.startswith("pbkdf2:sha256:600000$") for h in hashes)  # ASVS 2.4.6 cost
+    assert not any(p in h for p in passwords for h in hashes)
+
+
+def test_demo_passwords_are_not_fixed(run, state):
+    first = run("init", "--demo").output
+    with state.db.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM ticket_events")
+        conn.exec_driver_sql("DELETE FROM ticket_co_units")
+        conn.exec_driver_sql("DELETE FROM tickets")
+        conn.exec_driver_sql("DELETE FROM users")
+    second = run("init", "--demo").output
+    assert len(demo_passwords(second)) == 5
+    assert not set(demo_passwords(first).values()) & set(demo_passwords(second).values())
+
+
+def test_user_create_reads_the_password_from_stdin(run, state):
+    result = run(
+        "user",
+        "create",
+        "--username",
+        "li.ming",
+        "--role",
+        "agency_staff",
+        "--unit",
+        "civil_affairs:长春市/朝阳区",
+        "--password-stdin",
+        input="Strong-Passw0rd-1\n",
+    )
+    assert result.exit_code == 0, result.output
+    with state.db.transaction(readonly=True) as session:
+        user = session.scalar(select(User).where(User.username == "li.ming"))
+        assert user.unit.name == "长春市朝阳区民政局"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--role", "operator"], "short\n", "至少 12 个字符"),
+        (["--role", "operator"], "alllowercaseletters\n", "至少三类"),
+        (["--role", "wizard"], "Strong-Passw0rd-1\n", "未知角色"),
+        (["--role", "agency_staff"], "Strong-Passw0rd-1\n", "--unit"),
+        (["--role", "agency_staff", "--unit", "civil_affairs:沈阳市"], "Strong-Passw0rd-1\n", "不存在"),
+        (["--role", "operator", "--unit", "civil_affairs:长春市"], "Strong-Passw0rd-1\n", "只有承办单位"),
+        (["--role", "operator"], "\n", "没有密码"),
+    ],
+)
+def test_user_create_errors_are_clear(run, args, stdin, message):
+    result = run("user", "create", "--username", "x.user", *args, "--password-stdin", input=stdin)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_duplicate_username(run):
+    args = ("user", "create", "--username", "dup", "--role", "operator", "--password-stdin")
+    assert run(*args, input="Strong-Passw0rd-1\n").exit_code == 0
+    result = run(*args, input="Strong-Passw0rd-2\n")
+    assert result.exit_code == 2 and "已存在" in result.output
+
+
+def test_token_is_printed_once_and_only_its_hash_is_stored(run, state, client):
+    result = run("token", "create", "--name", "telephony", "--role", "operator")
+    assert result.exit_code == 0
+    token = result.output.strip()
+    assert token.startswith("hl_") and len(token) > 40
+    with state.db.transaction(readonly=True) as session:
+        stored = session.scalar(select(ApiToken).where(ApiToken.name == "telephony"))
+        assert token not in (stored.token_sha256,)
+    resp = client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200
+
+
+def test_agency_token_needs_a_real_unit(run):
+    result = run("token", "create", "--name", "x", "--role", "agency_staff", "--unit", "civil_affairs:火星市")
+    assert result.exit_code == 2 and "不存在" in result.output
+
+
+def test_sla_prints_the_contract(run):
+    result = run("sla", "--from", "2026-02-13T10:00:00+08:00", "--urgency", "normal", "--kind", "complaint")
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {
+        "sign": "2026-02-14T10:00:00+08:00",
+        "first_feedback": None,
+        "resolve": "2026-02-27T10:00:00+08:00",
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--from", "tomorrow", "--urgency", "normal", "--kind", "help"],
+        ["--from", "2026-06-01T09:00:00+08:00", "--urgency", "asap", "--kind", "help"],
+        ["--from", "2026-06-01T09:00:00+08:00", "--urgency", "normal", "--kind", "rant"],
+    ],
+)
+def test_sla_bad_input(run, args):
+    result = run("sla", *args)
+    assert result.exit_code == 2 and result.output.startswith("错误：")
+
+
+def test_sla_warns_when_the_calendar_runs_out(run):
+    result = run("sla", "--from", "2027-03-01T09:00:00+08:00", "--urgency", "urgent", "--kind", "help")
+    assert result.exit_code == 0
+    assert "2027" in result.output and "警告" in result.output  # CliRunner mixes stderr into output
+
+
+def _hotline() -> str:
+    return str(Path(sys.executable).with_name("hotline"))
+
+
+def test_console_script_sla_passes_the_shared_contract_checker(tmp_path):
+    """Runs ../shared/tools/check_contracts.py and asserts the contracts built so far hold."""
+    if not CHECKER.is_file():
+        pytest.fail(f"contract checker not found at {CHECKER}")
+    env = {**os.environ, "HOTLINE_INSTANCE_PATH": str(tmp_path / "inst")}
+    proc = subprocess.run(
+        [sys.executable, str(CHECKER), _hotline()], capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path
+    )
+    broken = [line for line in proc.stdout.splitlines() if line.startswith("broken:")]
+    assert not [line for line in broken if "sla" in line], proc.stdout

@@ -32,9 +32,20 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
 
     from hotline.web.api.views import bp as api_bp
     from hotline.web.errors import register_error_handlers
+    from hotline.web.health import bp as health_bp
     from hotline.web.security_headers import register_security_headers
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
     register_error_handlers(app)
     register_security_headers(app)
+    _register_cli(app)
     return app
+
+
+def _register_cli(app: Flask) -> None:
+    """Make every ``hotline`` command available as ``flask --app wsgi <command>`` too."""
+    from hotline.cli import main
+
+    for command in main.commands.values():
+        app.cli.add_command(command)

@@ -179,3 +179,17 @@ def test_security_headers(client):
     resp = client.get("/api/v1/openapi.json")
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+def test_health_and_start_page(client):
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": True}
+    page = client.get("/")
+    assert page.status_code == 200 and "12345" in page.get_data(as_text=True)
+
+
+def test_health_reports_a_dead_database(tmp_path):
+    from hotline import create_app
+
+    broken = create_app({"instance_path": tmp_path, "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    resp = broken.test_client().get("/healthz")
+    assert resp.status_code == 503 and resp.get_json()["database"] is False

@@ -1,0 +1,28 @@
+"""Liveness and a minimal start page (the console arrives with the web-console issue)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+
+from hotline.state import app_state
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
+    try:
+        with app_state().db.transaction(readonly=True) as session:
+            session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not ready"
+        return jsonify({"status": "unavailable", "database": False}), 503
+    return jsonify({"status": "ok", "database": True})
+
+
+@bp.get("/")
+def index() -> Any:
+    return render_template("index.html")

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +18,22 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/hotline init --demo
+	$(BIN)/hotline train --if-missing
 	$(BIN)/hotline serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The browser tests drive Debian's chromium (no browser download); fonts-noto-cjk renders Chinese.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "installing chromium and fonts-noto-cjk (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
 # The suite runs on SQLite, then again on PostgreSQL when HOTLINE_TEST_DATABASE_URL is set
 # (.ci/run sets it to the local server).
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$HOTLINE_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 
+from classifier import ArtifactError
 from hotline import create_app
 from hotline.config import ConfigError
 from hotline.errors import HotlineError
@@ -30,7 +32,7 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (HotlineError, ConfigError, ValueError, OSError) as exc:
+        except (HotlineError, ConfigError, ArtifactError, ValueError, OSError) as exc:
             message = exc.message if isinstance(exc, HotlineError) else str(exc)
             click.echo(f"错误：{message}", err=True)
             sys.exit(2)
@@ -55,6 +57,9 @@ def init(demo: bool) -> None:
     report = bootstrap.initialise(state, demo=demo)
     click.echo(f"数据库已就绪：{state.settings.database_url.split('@')[-1]}")
     click.echo(f"地区与承办单位：新增 {report.reference_rows} 条")
+    if report.kb:
+        kb = report.kb
+        click.echo(f"知识库：{kb.articles} 篇、{kb.passages} 段（新增 {kb.added}，更新 {kb.updated}，删除 {kb.removed}）")
     if demo:
         if report.demo_credentials:
             click.echo("演示账号（密码只显示这一次，请妥善保存）：")
@@ -75,7 +80,10 @@ def serve(port: int | None, host: str, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     app = create_app()
-    port = port or _state(app).settings.port
+    state = _state(app)
+    port = port or state.settings.port
+    if not getattr(state.triage, "has_model", False):
+        click.echo("提示：尚未训练分类模型，新工单将等待人工分类（运行 hotline train）。")
     click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
 
@@ -171,6 +179,149 @@ def sla(start: str, urgency: str, kind: str) -> None:
     for year in sorted(calendar.missing_years):
         click.echo(f"警告：工作日历缺少 {year} 年的节假日数据，已按周末计算；请在 {holidays_path} 中补充。", err=True)
     click.echo(json.dumps(deadlines.as_contract(), ensure_ascii=False))
+
+
+@main.group()
+def kb() -> None:
+    """知识库：检索与导入。"""
+
+
+@kb.command("search")
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组（id、title、snippet、text、score、source）。")
+@friendly_errors
+def kb_search(query: str, limit: int, as_json: bool) -> None:
+    """检索知识库，最相关的在前。"""
+    from hotline.services.knowledge import search
+
+    state = _state(create_app())
+    result = search(state.kb, state.kb_store, query, limit=limit)
+    if as_json:
+        click.echo(json.dumps([h.to_contract() for h in result.hits], ensure_ascii=False))
+        return
+    if result.corrected_query:
+        click.echo(f"（已按“{result.corrected_query}”检索）")
+    for i, hit in enumerate(result.hits, 1):
+        click.echo(f"{i}. {hit.title}  [{hit.id}]  {hit.score:.2f}\n   {hit.snippet}")
+    if not result.hits:
+        click.echo("没有找到相关内容。" + (f"您是不是要找：{'、'.join(result.suggestions)}" if result.suggestions else ""))
+
+
+@kb.command("import")
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="法律政策原文目录（默认仓库中的 knowledge_base/content/sources，可用 ../shared/kb-sources）。")
+@friendly_errors
+def kb_import(sources_dir: str | None) -> None:
+    """（重新）导入知识库文件；可重复执行，控制台中编辑过的条目保留编辑。"""
+    from hotline.services.knowledge import import_articles, load_kb_content
+
+    state = _state(create_app())
+    articles = load_kb_content(sources_dir)
+    with state.db.transaction() as session:
+        report = import_articles(session, articles)
+    click.echo(f"知识库：{report.articles} 篇、{report.passages} 段（新增 {report.added}，更新 {report.updated}，删除 {report.removed}）")
+
+
+def _corpus_dir() -> Path:
+    import classifier
+
+    return Path(classifier.__file__).with_name("corpus")
+
+
+def _model_dir(model: str | None) -> Path:
+    from hotline.config import load_settings
+
+    return Path(model) if model else load_settings().artifact_path
+
+
+@main.command()
+@click.option(
+    "--corpus", "corpus", multiple=True, type=click.Path(exists=True), help="语料文件或目录（默认 classifier/corpus）。"
+)
+@click.option("--out", "out", default=None, help="模型目录（默认实例目录下的 model/）。")
+@click.option("--with-feedback", is_flag=True, help="加入话务员、调度员对预测标签的修正。")
+@click.option("--if-missing", is_flag=True, help="已有可用模型时跳过（make run 使用）。")
+@click.option("--seed", type=int, default=42, show_default=True)
+@friendly_errors
+def train(corpus: tuple[str, ...], out: str | None, with_feedback: bool, if_missing: bool, seed: int) -> None:
+    """训练分类模型，写出模型文件与模型卡（固定留出集评估）。"""
+    from classifier import ArtifactError, load_classifier
+    from classifier import train as train_model
+
+    out_dir = _model_dir(out)
+    if if_missing and (out_dir / "model.joblib").exists():
+        try:
+            load_classifier(out_dir)
+            click.echo(f"已有可用模型：{out_dir}（跳过训练）")
+            return
+        except ArtifactError as exc:
+            click.echo(f"现有模型不可用，重新训练：{exc}", err=True)
+    feedback: list = []
+    if with_feedback:
+        from hotline.services.feedback import collect_feedback
+
+        with _state(create_app()).db.transaction(readonly=True) as session:
+            feedback = collect_feedback(session)
+        click.echo(f"人工修正：{len(feedback)} 张工单", err=True)
+    paths = [Path(p) for p in corpus] or [_corpus_dir()]
+    card = train_model(paths, out_dir, seed=seed, feedback=feedback, progress=lambda m: click.echo(f"  {m}", err=True))
+    click.echo(f"模型已写入 {out_dir}（版本 {card.artifact_version}，使用修正 {card.corrections_used} 条）")
+    for head, scores in sorted((card.heldout.get("summary") or {}).items()):
+        click.echo(f"  {head}: {scores}")
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="带标签的 JSON Lines 文件；默认使用语料的固定留出集。",
+)
+@click.option("--report", "report_path", default=None, help="JSON 报告路径（默认实例目录 reports/）。")
+@click.option("--model", "model", default=None)
+@friendly_errors
+def evaluate(data: str | None, report_path: str | None, model: str | None) -> None:
+    """评估模型：各类别精确率/召回率/F1、宏平均 F1、混淆矩阵、紧急召回率、地区准确率。"""
+    from classifier import evaluate as evaluate_model
+    from classifier import format_report, load_classifier, read_corpus, split
+
+    model_dir = _model_dir(model)
+    clf = load_classifier(model_dir)
+    if data:
+        items = read_corpus([data]).items
+    else:
+        items = split(read_corpus([_corpus_dir()]).items)[1]
+    if not items:
+        raise ValueError("评估数据为空")
+    report = evaluate_model(clf, items)
+    click.echo(format_report(report))
+    target = (
+        Path(report_path)
+        if report_path
+        else model_dir.parent / "reports" / f"evaluation-{datetime.now():%Y%m%d-%H%M%S}.json"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"报告已写入 {target}")
+
+
+@main.command()
+@click.argument("source", default="-")
+@click.option("--model", "model", default=None)
+@friendly_errors
+def classify(source: str, model: str | None) -> None:
+    """分类 JSON Lines（文件或 - 标准输入），每行输出一条结果，顺序与输入一致。"""
+    from classifier import load_classifier, read_items, write_predictions
+
+    if source == "-":
+        items = read_items(sys.stdin)
+    else:
+        with open(source, encoding="utf-8") as fh:
+            items = read_items(fh)
+    clf = load_classifier(_model_dir(model))
+    write_predictions(clf.predict(items, explain=False), sys.stdout)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,8 @@ class Settings:
     #: longest ticket text accepted, in characters
     max_text_length: int = 5000
     port: int = 5000
+    #: Secure + __Host- cookies; on whenever the console is served over HTTPS (production)
+    secure_cookies: bool = False
     testing: bool = False
 
     @property
@@ -100,6 +102,7 @@ def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[st
         model_path=Path(model_path) if model_path else None,
         max_content_length=_int(env, "HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
         port=_int(env, "HOTLINE_PORT", 5000),
+        secure_cookies=(env.get("HOTLINE_SECURE_COOKIES") or "").lower() in ("1", "true", "yes"),
     )
     if overrides:
         settings = replace(settings, **{k: v for k, v in overrides.items() if k != "instance_path"})

@@ -64,10 +64,9 @@ class Database:
             session = (self._readers if readonly else self._sessions)()
             try:
                 yield session
-                if readonly:
-                    session.rollback()
-                else:
+                if not readonly:
                     session.commit()
+                # read-only: close() below ends the transaction and keeps loaded objects usable
             except BaseException:
                 session.rollback()
                 raise

@@ -9,9 +9,11 @@ from flask import current_app
 from hotline.config import Settings
 from hotline.db import Database
 from hotline.services.deadlines import DeadlinePolicy
-from hotline.services.triage import Triage
+from hotline.services.kb_store import DbPassageStore
+from hotline.services.triage import Triage, load_triage
 from hotline.services.workcalendar import WorkCalendar
 from hotline.taxonomy import Taxonomy, get_taxonomy
+from knowledge_base import KnowledgeBase
 
 
 @dataclass
@@ -22,12 +24,25 @@ class AppState:
     taxonomy: Taxonomy
     #: the classifier behind ticket triage; None means every ticket waits for manual triage
     triage: Triage | None = None
+    kb: KnowledgeBase | None = None
+    kb_store: DbPassageStore | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         calendar = WorkCalendar(settings.holidays_path)
         policy = DeadlinePolicy.from_file(settings.sla_policy_path, calendar)
-        return cls(settings=settings, db=Database(settings.database_url), policy=policy, taxonomy=get_taxonomy())
+        taxonomy = get_taxonomy()
+        db = Database(settings.database_url)
+        store = DbPassageStore(db.engine)
+        return cls(
+            settings=settings,
+            db=db,
+            policy=policy,
+            taxonomy=taxonomy,
+            triage=load_triage(settings.artifact_path, taxonomy),
+            kb=KnowledgeBase(store),
+            kb_store=store,
+        )
 
 
 def app_state() -> AppState:

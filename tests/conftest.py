@@ -17,7 +17,10 @@ TEST_DB_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") or ""
 BACKEND = "postgresql" if TEST_DB_URL.startswith("postgresql") else "sqlite"
 # tables holding per-test data, children first; reference data (regions, units) stays
 PER_TEST_TABLES = [
+    "audit_log",
+    "saved_views",
     "ticket_events",
+    "label_corrections",
     "idempotency_keys",
     "ticket_co_units",
     "tickets",
@@ -87,8 +90,10 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
+    from hotline.services.triage import ClassifierTriage
+
     state = request.getfixturevalue("app").extensions["hotline"]
-    state.triage = None
+    state.triage = ClassifierTriage(None, state.taxonomy)  # the default without a model: rules only
     with state.db.engine.begin() as conn:
         for table in PER_TEST_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
@@ -151,3 +156,29 @@ def live_server(app) -> Iterator[str]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return Path(__file__).with_name("data")
+
+
+@pytest.fixture(scope="session")
+def fixture_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real classifier artifact trained once per session on the small fabricated fixture."""
+    from classifier import train
+
+    out = tmp_path_factory.mktemp("model")
+    train([Path(__file__).with_name("data") / "classifier_fixture.jsonl"], out, cv_folds=2)
+    return out
+
+
+@pytest.fixture
+def make_user(state) -> Callable[..., str]:
+    """make_user(role, unit=None) -> the username of a new user with the shared test password."""
+    from tests_support import PASSWORD, next_id
+
+    from hotline.services.accounts import create_user
+
+    def _make(role: str, unit: str | None = None) -> str:
+        username = f"{role}{next_id()}"
+        with state.db.transaction() as session:
+            create_user(session, username, role, PASSWORD, unit_code=unit, display_name=f"测试{role}")
+        return username
+
+    return _make

@@ -85,6 +85,7 @@ class Ticket(Base):
     extension_state: Mapped[str | None] = mapped_column(String(16))
     extension_days: Mapped[int | None] = mapped_column(Integer)
     supervision_count: Mapped[int] = mapped_column(Integer, default=0)  #: 督办 count
+    police_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 强制报告: public security told
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  #: 重复件
 
     #: optimistic locking: every UPDATE checks and bumps it; a stale writer gets a conflict
@@ -136,3 +137,21 @@ class IdempotencyKey(Base):
     request_sha256: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LabelCorrection(Base):
+    """A person changed what the classifier predicted (triage override, re-dispatch after 退单);
+    ``hotline train --with-feedback`` learns from these rows."""
+
+    __tablename__ = "label_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(96))
+    #: category | kind | urgency | agency | prefecture | county
+    field: Mapped[str] = mapped_column(String(16))
+    predicted: Mapped[str | None] = mapped_column(String(32))
+    corrected: Mapped[str | None] = mapped_column(String(32))
+    #: "triage" (a label changed) or "redispatch" (another agency after 退单)
+    source: Mapped[str] = mapped_column(String(16))

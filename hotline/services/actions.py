@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.errors import Conflict, Forbidden, InputError, InvalidTransition, NotFound
-from hotline.models import AgencyUnit, Role, Ticket, utcnow
+from hotline.models import AgencyUnit, LabelCorrection, Role, Ticket, utcnow
 from hotline.services import lifecycle
 from hotline.services.accounts import Actor
 from hotline.services.deadlines import DeadlinePolicy, PolicyError
@@ -31,6 +31,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "dispatch": _DESK,
     "callback": _DESK,
     "merge": _DESK,
+    "notify_police": _DESK,
     "sign": frozenset({R.AGENCY_STAFF}),
     "progress": frozenset({R.AGENCY_STAFF}),
     "return": frozenset({R.AGENCY_STAFF}),
@@ -140,8 +141,33 @@ def _labels(ctx: ActionContext) -> None:
     if changed:
         t.triage_mode = "manual"
         ctx.event_data["changed"] = changed
-        if t.predicted:  # a person overrode the classifier: a correction for `hotline train --with-feedback`
-            ctx.event_data["correction"] = {k: v for k, v in changed.items() if k != "place"}
+        for name in ("category", "kind", "urgency", "prefecture", "county"):
+            _record_correction(ctx, name, getattr(t, name), "triage")
+
+
+def _record_correction(ctx: ActionContext, name: str, value: str | None, source: str) -> None:
+    """Store a correction when a person's label differs from what the classifier predicted."""
+    suggestion = ctx.ticket.predicted or {}
+    if not suggestion or suggestion.get("rules_only"):
+        return  # no model prediction to correct
+    predicted = suggestion.get(name, _NOT_PREDICTED)
+    if predicted is _NOT_PREDICTED or predicted == value:
+        return
+    ctx.session.add(
+        LabelCorrection(
+            ticket_id=ctx.ticket.id,
+            at=ctx.now,
+            actor=ctx.actor.label,
+            field=name,
+            predicted=predicted,
+            corrected=value,
+            source=source,
+        )
+    )
+    ctx.event_data.setdefault("corrections", []).append(name)
+
+
+_NOT_PREDICTED = object()
 
 
 def _triage(ctx: ActionContext) -> str | None:
@@ -198,6 +224,8 @@ def _dispatch(ctx: ActionContext) -> str | None:
         raise InputError("退单后重新派单须指定新的承办单位（unit）", code="missing_field", details={"field": "unit"})
     else:
         lead = route_to_unit(ctx.session, ctx.taxonomy.categories[t.category].lead, t.prefecture, t.county)
+    if t.status == TicketStatus.RETURNED and t.lead_unit is not None and lead.agency != t.lead_unit.agency:
+        _record_correction(ctx, "agency", lead.agency, "redispatch")  # misrouted: the agency was wrong
     t.lead_unit = lead
     t.co_units = _units(ctx, lead)
     deadlines = ctx.policy.for_dispatch(ctx.now, t.urgency, t.kind)
@@ -305,6 +333,13 @@ def _merge(ctx: ActionContext) -> str | None:
     return ctx.text("note", "备注", required=False)
 
 
+def _notify_police(ctx: ActionContext) -> str | None:
+    if ctx.ticket.police_notified_at is not None:
+        raise Conflict("已记录通知公安，无需重复", code="police_already_notified")
+    ctx.ticket.police_notified_at = ctx.now
+    return ctx.text("note", "通知情况（接警单位、警号等）", required=False)
+
+
 ACTION_HANDLERS: dict[str, Callable[[ActionContext], str | None]] = {
     "triage": _triage,
     "answer": _answer,
@@ -320,5 +355,26 @@ ACTION_HANDLERS: dict[str, Callable[[ActionContext], str | None]] = {
     "refuse_extension": _decide_extension(False),
     "supervise": _supervise,
     "merge": _merge,
+    "notify_police": _notify_police,
 }
 assert set(ACTION_HANDLERS) == lifecycle.ACTIONS == set(ACTION_ROLES)
+
+
+def buttons_for(ticket: Ticket, actor: Actor) -> list[str]:
+    """The actions this actor can take on this ticket now (the ticket page's buttons)."""
+    out = []
+    for action in lifecycle.allowed_actions(ticket.status):
+        if actor.role not in ACTION_ROLES[action]:
+            continue
+        if actor.role is Role.AGENCY_STAFF and ticket.lead_unit_id != actor.unit_id:
+            continue
+        if action == "dispatch" and ticket.status == TicketStatus.RETURNED and actor.role is Role.OPERATOR:
+            continue
+        if action in ("approve_extension", "refuse_extension") and ticket.extension_state != "requested":
+            continue
+        if action == "request_extension" and ticket.extension_state is not None:
+            continue
+        if action == "notify_police" and ticket.police_notified_at is not None:
+            continue
+        out.append(action)
+    return out

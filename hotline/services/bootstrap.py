@@ -12,6 +12,7 @@ from hotline.models import Role, Ticket, User, utcnow
 from hotline.services import actions, tickets
 from hotline.services.accounts import SYSTEM, Actor, create_user, generate_password
 from hotline.services.directory import seed_reference_data
+from hotline.services.knowledge import ImportReport, import_articles, load_kb_content
 from hotline.state import AppState
 
 #: one demo account per role: (username, role, unit code, display name)
@@ -85,6 +86,7 @@ DEMO_TICKETS = [
 @dataclass
 class InitReport:
     reference_rows: int = 0
+    kb: ImportReport | None = None
     demo_credentials: list[tuple[str, str, str]] = field(default_factory=list)
     demo_tickets: int = 0
 
@@ -95,6 +97,8 @@ def initialise(state: AppState, *, demo: bool = False) -> InitReport:
     report = InitReport()
     with state.db.transaction() as session:
         report.reference_rows = seed_reference_data(session, state.taxonomy)
+    with state.db.transaction() as session:
+        report.kb = import_articles(session, load_kb_content())
     if not demo:
         return report
     with state.db.transaction() as session:

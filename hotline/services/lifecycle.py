@@ -76,6 +76,7 @@ FLAG_ACTIONS: dict[str, frozenset[TicketStatus]] = {
     "refuse_extension": frozenset({S.ACCEPTED, S.IN_PROGRESS}),
     "supervise": _OPEN_AT_UNIT | {S.RETURNED, S.RESOLVED},
     "merge": frozenset(set(S) - {S.CLOSED}),
+    "notify_police": frozenset(set(S) - {S.CLOSED}),  # 强制报告, recorded with its time
 }
 
 ACTION_NAMES_ZH = {
@@ -94,6 +95,7 @@ ACTION_NAMES_ZH = {
     "refuse_extension": "驳回延期",
     "supervise": "督办",
     "merge": "合并重复件",
+    "notify_police": "通知公安（强制报告）",
 }
 
 ACTIONS = frozenset(a for _, a in TRANSITIONS) | frozenset(FLAG_ACTIONS)

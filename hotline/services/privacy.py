@@ -33,3 +33,20 @@ def mask_address(address: str | None) -> str | None:
         return address
     match = _VILLAGE.match(address) or _TOWN.match(address)
     return (match.group(0) if match else address[:6]) + "***"
+
+
+def audit(session, actor, event: str, object_ref: str | None, detail: str | None, source_ip: str | None) -> None:  # noqa: ANN001
+    """One audit row (committed with the request): never personal data in ``detail``."""
+    from hotline.models import AuditEntry
+
+    session.add(AuditEntry(actor=actor.label, actor_role=actor.role.value, event=event,
+                           object_ref=object_ref, detail=detail, source_ip=source_ip))
+    session.flush()
+
+
+def sees_personal_data(actor, ticket) -> bool:  # noqa: ANN001
+    """Who needs a caller's and child's details on the ticket page without asking: the operator on
+    the call and the lead unit handling it. Everyone else sees them masked, with an audited reveal."""
+    if actor.role is Role.OPERATOR:
+        return True
+    return actor.role is Role.AGENCY_STAFF and ticket.lead_unit_id == actor.unit_id

@@ -75,6 +75,8 @@ def apply_suggestion(ticket: Ticket, suggestion: TriageSuggestion) -> None:
     ticket.confidence = suggestion.confidence
     ticket.needs_review = suggestion.needs_review
     ticket.prefecture, ticket.county = suggestion.prefecture, suggestion.county
+    if suggestion.urgency == "emergency":
+        ticket.urgency = "emergency"  # flagged even before a person triages it: never left waiting
     if suggestion.complete:
         ticket.category, ticket.kind, ticket.urgency = suggestion.category, suggestion.kind, suggestion.urgency
         ticket.triage_mode = "auto"
@@ -227,6 +229,12 @@ class TicketFilter:
     unit_code: str | None = None
     overdue: bool | None = None
     needs_review: bool | None = None
+    statuses: tuple[str, ...] = ()
+    extension_state: str | None = None
+    #: agency inbox: only tickets the actor's unit leads
+    lead_only: bool = False
+    #: "newest" | "deadline" (resolve deadline first) | "callback" (callback deadline first)
+    order: str = "newest"
     page: int = 1
     per_page: int = 50
 
@@ -248,11 +256,23 @@ def list_tickets(
         stmt = stmt.where(Ticket.lead_unit_id == get_unit(session, flt.unit_code).id)
     if flt.needs_review is not None:
         stmt = stmt.where(Ticket.needs_review.is_(flt.needs_review))
+    if flt.statuses:
+        stmt = stmt.where(Ticket.status.in_(flt.statuses))
+    if flt.extension_state:
+        stmt = stmt.where(Ticket.extension_state == flt.extension_state)
+    if flt.lead_only:
+        stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
     if flt.overdue:
-        open_states = [TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS]
-        stmt = stmt.where(Ticket.status.in_(open_states), Ticket.resolve_due_at < (now or utcnow()))
+        stmt = stmt.where(Ticket.status.in_(OPEN_AT_UNIT), Ticket.resolve_due_at < (now or utcnow()))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = session.scalars(
-        stmt.order_by(Ticket.id.desc()).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)
-    ).all()
+    order = {
+        "newest": (Ticket.id.desc(),),
+        "deadline": (Ticket.resolve_due_at.asc(), Ticket.id),
+        "callback": (Ticket.callback_due_at.asc(), Ticket.id),
+    }[flt.order]
+    page = session.scalars(stmt.order_by(*order).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)).all()
     return list(page), total
+
+
+#: statuses in which a unit holds the ticket (deadlines running)
+OPEN_AT_UNIT = (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -47,3 +48,62 @@ def safe_suggest(triage: Triage | None, text: str) -> TriageSuggestion | None:
     except Exception:  # a broken model must not lose a call
         log.exception("triage failed; ticket left for manual triage")
         return None
+
+
+class ClassifierTriage:
+    """Adapter from the classifier library to ticket intake. Without a model only the rule layer runs:
+    the place is filled in and an emergency is flagged, but the labels wait for a person."""
+
+    def __init__(self, classifier: Any | None, taxonomy: Any) -> None:
+        self.classifier = classifier
+        self.taxonomy = taxonomy
+
+    @property
+    def has_model(self) -> bool:
+        return self.classifier is not None
+
+    def suggest(self, text: str) -> TriageSuggestion:
+        from classifier import Item, apply_rules
+
+        if self.classifier is None:
+            found = apply_rules(text, taxonomy=self.taxonomy)
+            return TriageSuggestion(
+                category=None,
+                kind=None,
+                urgency="emergency" if found.emergency else None,
+                prefecture=found.prefecture,
+                county=found.county,
+                rules_only=True,
+                explanation={"cues": list(found.cue_texts)},
+            )
+        p = self.classifier.predict([Item(id=0, text=text)])[0]
+        explanation: dict[str, Any] = {
+            head: [[t, round(w, 4)] for t, w in terms] for head, terms in p.explanation.items()
+        }
+        explanation.update(cues=list(p.cues), review_reasons=list(p.review_reasons))
+        return TriageSuggestion(
+            category=p.category,
+            kind=p.kind,
+            urgency=p.urgency,
+            agency=p.agency,
+            co_agencies=tuple(p.co_agencies),
+            prefecture=p.prefecture,
+            county=p.county,
+            confidence=round(float(p.confidence), 4),
+            needs_review=bool(p.needs_review),
+            explanation=explanation,
+        )
+
+
+def load_triage(artifact_path: Path, taxonomy: Any) -> ClassifierTriage:
+    """The classifier from its artifact, or rules only (with a logged reason) when it is missing or refused."""
+    from classifier import ArtifactError, load_classifier
+
+    if not (artifact_path / "model.joblib").exists():
+        log.info("no trained model at %s: tickets wait for manual triage (run `hotline train`)", artifact_path)
+        return ClassifierTriage(None, taxonomy)
+    try:
+        return ClassifierTriage(load_classifier(artifact_path, taxonomy=taxonomy), taxonomy)
+    except ArtifactError as exc:
+        log.warning("model at %s refused: %s", artifact_path, exc)
+        return ClassifierTriage(None, taxonomy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import HotlineError
@@ -24,17 +24,37 @@ _HTTP_MESSAGES = {
 }
 
 
+def _wants_json() -> bool:
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _respond(status: int, code: str, message: str, details: object = None):  # noqa: ANN202
+    if _wants_json():
+        body: dict = {"code": code, "message": message}
+        if details is not None:
+            body["details"] = details
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HotlineError)
     def _hotline_error(exc: HotlineError):
-        return jsonify(exc.to_dict()), exc.status
+        return _respond(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
         code, message = _HTTP_MESSAGES.get(status, ("http_error", exc.name))
-        response = jsonify({"code": code, "message": message})
-        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+        if status == 400 and exc.description == "csrf":
+            code, message = "csrf_failed", "页面已过期或来源不明，请刷新页面后重试"
+        response, status = _respond(status, code, message)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            response = app.make_response((response, status))
             response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return response, status
 
@@ -42,5 +62,4 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         request_id = uuid.uuid4().hex[:12]
         log.error("unhandled error %s: %s", request_id, type(exc).__name__, exc_info=exc)
-        body = {"code": "internal_error", "message": f"系统内部错误，请稍后重试（请求编号 {request_id}）"}
-        return jsonify(body), 500
+        return _respond(500, "internal_error", f"系统内部错误，请稍后重试（请求编号 {request_id}）")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, url_for
 from sqlalchemy import text
 
 from hotline.state import app_state
@@ -25,4 +25,4 @@ def healthz() -> Any:
 
 @bp.get("/")
 def index() -> Any:
-    return render_template("index.html")
+    return redirect(url_for("console.home"))

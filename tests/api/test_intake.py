@@ -183,8 +183,9 @@ def test_security_headers(client):
 
 def test_health_and_start_page(client):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": True}
-    page = client.get("/")
-    assert page.status_code == 200 and "12345" in page.get_data(as_text=True)
+    assert client.get("/").headers["Location"].endswith("/console/")
+    login = client.get("/console/", follow_redirects=True)
+    assert login.status_code == 200 and "登录" in login.get_data(as_text=True)
 
 
 def test_health_reports_a_dead_database(tmp_path):

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from hotline.db import make_engine
-from hotline.migrate import upgrade
+from hotline.migrate import include_object, upgrade
 from hotline.models import Base
 
 
@@ -22,7 +22,7 @@ def test_empty_sqlite_upgrades_to_head(tmp_path):
 def test_models_match_the_migrated_schema(state):
     """Run against the session's database: SQLite, or PostgreSQL in the second pass of `make test`."""
     with state.db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 

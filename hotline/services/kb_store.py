@@ -1,0 +1,119 @@
+"""The knowledge_base library's PassageStore over our database: the database finds candidates (FTS5 on
+SQLite, tsvector on PostgreSQL), the library ranks them from the stored tokens — identically on both.
+
+Statistics and vocabulary are cached per process and reloaded when ``kb_meta.generation`` changes
+(every import and edit bumps it), so every worker sees an edit on its next search.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Engine, func, select, text
+
+from hotline.models import KbMeta, KbPassage, KbTerm
+from knowledge_base import CorpusStats, StoredPassage
+from knowledge_base.index import idf
+
+_TERM = re.compile(r"^\w+$")
+#: a term found in more passages than this does not select candidates (it still counts in ranking)
+MAX_POSTINGS = 5000
+_COLUMNS = [c.name for c in KbPassage.__table__.columns]
+
+
+class DbPassageStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._stats: CorpusStats | None = None
+        self._vocab: dict[str, int] | None = None
+
+    # -- cache ------------------------------------------------------------------------------------
+    def generation(self) -> str:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(KbMeta.value).where(KbMeta.key == "generation")) or "0"
+
+    def sync(self) -> bool:
+        """Drop cached statistics when the content changed; True when it did."""
+        current = self.generation()
+        with self._lock:
+            if current == self._generation:
+                return False
+            self._generation, self._stats, self._vocab = current, None, None
+            return True
+
+    # -- PassageStore protocol --------------------------------------------------------------------
+    def stats(self) -> CorpusStats:
+        if self._stats is None:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(KbPassage.tokens_title, KbPassage.tokens_tags, KbPassage.tokens_body)).all()
+            n = len(rows)
+            lengths = {"title": 0, "tags": 0, "body": 0}
+            for title, tags, body in rows:
+                lengths["title"] += len(title.split())
+                lengths["tags"] += len(tags.split())
+                lengths["body"] += len(body.split())
+            self._stats = CorpusStats(n, {k: (v / n if n else 0.0) for k, v in lengths.items()})
+        return self._stats
+
+    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(terms))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_(wanted))).all())
+        return {t: found.get(t, 0) for t in wanted}
+
+    def candidates(self, terms: Sequence[str], limit: int, category: str | None = None) -> list[StoredPassage]:
+        """The same preselection as the library's in-memory store (sum of idf of the matched terms,
+        ties by id), computed from one full-text lookup per term; terms in more than
+        ``MAX_POSTINGS`` passages are too common to select candidates (they still count in ranking)."""
+        usable = [t for t in dict.fromkeys(terms) if _TERM.match(t)]
+        dfs = self.doc_freq(usable)
+        n = self.stats().n
+        score: dict[str, float] = {}
+        with self.engine.connect() as conn:
+            for term in usable:
+                df = dfs.get(term, 0)
+                if not 0 < df <= MAX_POSTINGS:
+                    continue
+                if self.sqlite:
+                    sql = "SELECT passage_id FROM kb_fts WHERE kb_fts MATCH :q"
+                    param = f'"{term}"'
+                else:
+                    sql = "SELECT id FROM kb_passages WHERE tsv @@ to_tsquery('simple', :q)"
+                    param = term
+                weight = idf(n, df)
+                for pid in conn.execute(text(sql), {"q": param}).scalars():
+                    score[pid] = score.get(pid, 0.0) + weight
+        ranked = sorted(score, key=lambda pid: (-score[pid], pid))
+        if not category:
+            return self.get(ranked[:limit])
+        out: list[StoredPassage] = []
+        for start in range(0, len(ranked), limit * 4):
+            out.extend(p for p in self.get(ranked[start : start + limit * 4]) if category in p.categories)
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+    def get(self, ids: Sequence[str]) -> list[StoredPassage]:
+        if not ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(KbPassage.__table__).where(KbPassage.id.in_(list(ids)))).mappings().all()
+        by_id = {r["id"]: StoredPassage.from_row(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def vocabulary(self) -> dict[str, int]:
+        if self._vocab is None:
+            with self.engine.connect() as conn:
+                self._vocab = dict(conn.execute(select(KbTerm.term, KbTerm.df)).all())
+        return self._vocab
+
+    def passage_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(KbPassage)) or 0

@@ -1,0 +1,242 @@
+"""Knowledge-base content in the database: idempotent import of the files, edits that keep every
+version, restore, the review-due list, and keeping the full-text index and term statistics in step."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from hotline.errors import Forbidden, InputError, NotFound
+from hotline.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm, utcnow
+from hotline.services.accounts import Actor
+from knowledge_base import Article, Passage, StoredPassage, index_passage
+
+EDITABLE_TYPES = frozenset({"script", "directory"})  # official legal texts are not edited here
+MAX_BODY = 20_000
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    articles: int
+    passages: int
+    added: int
+    updated: int
+    removed: int
+
+
+def _passage_row(sp: StoredPassage, article_id: str, ordinal: int) -> dict:
+    row = sp.to_row()
+    row.update(article_id=article_id, ordinal=ordinal)
+    return row
+
+
+def _terms(row: dict) -> set[str]:
+    return set(f"{row['tokens_title']} {row['tokens_tags']} {row['tokens_body']}".split())
+
+
+def _replace_passages(session: Session, article_id: str, rows: Sequence[dict]) -> None:
+    """Swap an article's passages, keeping kb_terms and the FTS index in step."""
+    old = session.execute(select(KbPassage.__table__).where(KbPassage.article_id == article_id)).mappings().all()
+    delta: Counter[str] = Counter()
+    for row in old:
+        delta.subtract(_terms(dict(row)))
+    for row in rows:
+        delta.update(_terms(row))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite and old:
+        session.execute(text("DELETE FROM kb_fts WHERE passage_id IN (SELECT id FROM kb_passages WHERE article_id = :a)"),
+                        {"a": article_id})
+    session.execute(delete(KbPassage).where(KbPassage.article_id == article_id))
+    if rows:
+        session.execute(KbPassage.__table__.insert(), list(rows))
+        if sqlite:
+            session.execute(
+                text("INSERT INTO kb_fts (passage_id, tokens_title, tokens_tags, tokens_body) "
+                     "VALUES (:id, :tokens_title, :tokens_tags, :tokens_body)"),
+                [{k: r[k] for k in ("id", "tokens_title", "tokens_tags", "tokens_body")} for r in rows],
+            )
+    _apply_term_delta(session, delta)
+
+
+def _apply_term_delta(session: Session, delta: Counter[str]) -> None:
+    changed = {t: d for t, d in delta.items() if d}
+    if not changed:
+        return
+    current = dict(session.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_(list(changed)))).all())
+    for term, d in changed.items():
+        df = current.get(term, 0) + d
+        if term in current:
+            if df > 0:
+                session.execute(KbTerm.__table__.update().where(KbTerm.term == term).values(df=df))
+            else:
+                session.execute(delete(KbTerm).where(KbTerm.term == term))
+        elif df > 0:
+            session.add(KbTerm(term=term, df=df))
+    session.flush()
+
+
+def _bump_generation(session: Session) -> None:
+    meta = session.get(KbMeta, "generation")
+    if meta is None:
+        session.add(KbMeta(key="generation", value="1"))
+    else:
+        meta.value = str(int(meta.value) + 1)
+    session.flush()
+
+
+def _rows_for(article: Article | KbArticle, passages: Iterable[Passage]) -> list[dict]:
+    return [_passage_row(index_passage(p), article.id, i) for i, p in enumerate(passages)]
+
+
+def load_kb_content(sources_dir: str | None = None) -> list[Article]:
+    """The repository's content (answer scripts, directory, official texts); ``sources_dir`` replaces
+    the official texts (e.g. ../shared/kb-sources). Refuses content whose citations do not resolve."""
+    from hotline.taxonomy import get_taxonomy
+    from knowledge_base import load_articles, validate
+
+    articles = load_articles(sources_dir=sources_dir)
+    problems = validate(articles, categories=get_taxonomy().categories)
+    if problems:
+        raise InputError("知识库内容有误：" + "；".join(problems[:5]), code="bad_kb_content")
+    return articles
+
+
+def import_articles(session: Session, articles: Sequence[Article]) -> ImportReport:
+    """Load the files (re-running changes nothing). An article edited in the console keeps its edits:
+    the file version is only taken while the article is still at its imported version."""
+    existing = {a.id: a for a in session.scalars(select(KbArticle))}
+    added = updated = 0
+    for art in articles:
+        meta = dict(title=art.title, type=art.type, categories=list(art.categories), tags=list(art.tags),
+                    source=art.source, effective=art.effective, review_by=art.review_by,
+                    superseded_by=art.superseded_by, cites=list(art.cites))
+        body = art.passages[0].text if art.type in EDITABLE_TYPES and art.passages else None
+        row = existing.get(art.id)
+        if row is None:
+            session.add(KbArticle(id=art.id, version=1, body=body, updated_by="import", **meta))
+            session.flush()
+            session.add(KbArticleVersion(article_id=art.id, version=1, title=art.title, categories=list(art.categories),
+                                         tags=list(art.tags), review_by=art.review_by, body=body, author="import",
+                                         note="导入"))
+            added += 1
+        elif row.updated_by == "import" and (row.body != body or row.title != art.title or row.tags != list(art.tags)
+                                             or row.categories != list(art.categories)):
+            for key, value in meta.items():
+                setattr(row, key, value)
+            row.body = body
+            updated += 1
+        else:
+            continue
+        _replace_passages(session, art.id, _rows_for(art, art.passages))
+    wanted = {a.id for a in articles}
+    removed = [a for a in existing.values() if a.id not in wanted and a.updated_by == "import"]
+    for row in removed:
+        _replace_passages(session, row.id, [])
+        session.delete(row)
+    if added or updated or removed:
+        _bump_generation(session)
+    passages = session.scalar(select(func.count()).select_from(KbPassage)) or 0
+    return ImportReport(len(articles), passages, added, updated, len(removed))
+
+
+def get_article(session: Session, article_id: str) -> KbArticle:
+    article = session.get(KbArticle, article_id)
+    if article is None:
+        raise NotFound(f"知识条目 {article_id} 不存在", code="article_not_found")
+    return article
+
+
+def article_passages(session: Session, article_id: str) -> list[KbPassage]:
+    return list(session.scalars(select(KbPassage).where(KbPassage.article_id == article_id).order_by(KbPassage.ordinal)))
+
+
+def versions(session: Session, article_id: str) -> list[KbArticleVersion]:
+    stmt = select(KbArticleVersion).where(KbArticleVersion.article_id == article_id)
+    return list(session.scalars(stmt.order_by(KbArticleVersion.version.desc())))
+
+
+@dataclass(frozen=True)
+class ArticleEdit:
+    title: str
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    review_by: date | None
+    body: str | None
+    note: str | None = None
+
+
+def save_article(session: Session, article_id: str, edit: ArticleEdit, actor: Actor, *, categories: Iterable[str]) -> KbArticle:
+    """A new version with author and time; the article's passages are re-indexed in the same transaction."""
+    if actor.role.value != "admin":
+        raise Forbidden("只有管理员可以编辑知识库", code="role_not_allowed")
+    article = get_article(session, article_id)
+    if not edit.title.strip() or len(edit.title) > 200:
+        raise InputError("标题须为 1-200 个字符", code="bad_title")
+    unknown = [c for c in edit.categories if c not in set(categories)]
+    if unknown:
+        raise InputError(f"未知分类：{', '.join(unknown)}", code="unknown_code")
+    if article.type in EDITABLE_TYPES:
+        if not (edit.body or "").strip():
+            raise InputError("正文不能为空", code="missing_field")
+        if len(edit.body or "") > MAX_BODY:
+            raise InputError(f"正文不能超过 {MAX_BODY} 字", code="too_long")
+    elif edit.body is not None and edit.body != article.body:
+        raise InputError("法律法规原文不能在此修改，只能修改标题、分类、标签和复审日期", code="not_editable")
+    article.version += 1
+    article.title, article.categories, article.tags = edit.title.strip(), list(edit.categories), list(edit.tags)
+    article.review_by, article.updated_at, article.updated_by = edit.review_by, utcnow(), actor.label
+    if article.type in EDITABLE_TYPES:
+        article.body = (edit.body or "").strip()
+    session.add(KbArticleVersion(article_id=article.id, version=article.version, title=article.title,
+                                 categories=article.categories, tags=article.tags, review_by=article.review_by,
+                                 body=article.body, author=actor.label, note=edit.note))
+    _reindex(session, article)
+    _bump_generation(session)
+    return article
+
+
+def restore_version(session: Session, article_id: str, version: int, actor: Actor, *, categories: Iterable[str]) -> KbArticle:
+    """Restoring is itself a new version (history is never rewritten)."""
+    old = session.scalar(select(KbArticleVersion).where(KbArticleVersion.article_id == article_id,
+                                                        KbArticleVersion.version == version))
+    if old is None:
+        raise NotFound(f"版本 {version} 不存在", code="version_not_found")
+    edit = ArticleEdit(old.title, tuple(old.categories), tuple(old.tags), old.review_by, old.body, note=f"恢复到版本 {version}")
+    return save_article(session, article_id, edit, actor, categories=categories)
+
+
+def _reindex(session: Session, article: KbArticle) -> None:
+    rows = []
+    for i, p in enumerate(article_passages(session, article.id)):
+        text_ = article.body if article.type in EDITABLE_TYPES else p.text
+        title = article.title if article.type in EDITABLE_TYPES else p.title
+        passage = Passage(id=p.id, article_id=article.id, type=article.type, title=title, section="",
+                          section_path=(), text=text_ or "", doc_title=article.title, source=p.source,
+                          superseded=p.superseded, categories=tuple(article.categories) or tuple(p.categories),
+                          effective=date.fromisoformat(p.effective) if p.effective else None,
+                          tags=tuple(article.tags), cites=tuple(p.cites))
+        rows.append(_passage_row(index_passage(passage), article.id, i))
+    _replace_passages(session, article.id, rows)
+
+
+def due_for_review(session: Session, today: date) -> list[KbArticle]:
+    stmt = select(KbArticle).where(KbArticle.review_by.is_not(None), KbArticle.review_by <= today)
+    return list(session.scalars(stmt.order_by(KbArticle.review_by)))
+
+
+def search(kb, store, query: str, *, limit: int = 10, category: str | None = None):  # noqa: ANN001, ANN201
+    """Search through the app's knowledge base, first dropping caches if the content changed."""
+    if store.sync():
+        kb.refresh()
+    return kb.query(query, limit=limit, category=category)
+
+
+def related(kb, store, ticket_text: str, *, category: str | None = None, limit: int = 5):  # noqa: ANN001, ANN201
+    if store.sync():
+        kb.refresh()
+    return kb.related(ticket_text, category=category, limit=limit)

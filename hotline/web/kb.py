@@ -1,0 +1,99 @@
+"""Knowledge-base pages: search, article with its passages, and (admins) editing with history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+
+from hotline.errors import HotlineError, InputError
+from hotline.models import Role, utcnow
+from hotline.services import knowledge
+from hotline.services.accounts import Actor
+from hotline.services.workcalendar import SHANGHAI
+from hotline.state import app_state
+from hotline.web.session_auth import console_view
+
+bp = Blueprint("kb", __name__, url_prefix="/kb")
+
+
+@bp.get("")
+@console_view(readonly=True)
+def search(db: Session, actor: Actor) -> Any:
+    state = app_state()
+    query = request.args.get("q", "").strip()[:200]
+    category = request.args.get("category") or None
+    if category not in state.taxonomy.categories:
+        category = None
+    result = knowledge.search(state.kb, state.kb_store, query, limit=20, category=category) if query else None
+    return render_template("kb/search.html", q=query, category=category, result=result)
+
+
+@bp.get("/articles/<article_id>")
+@console_view(readonly=True)
+def article(db: Session, actor: Actor, article_id: str) -> Any:
+    found = knowledge.get_article(db, article_id)
+    return render_template("kb/article.html", a=found, passages=knowledge.article_passages(db, article_id),
+                           versions=knowledge.versions(db, article_id))
+
+
+@bp.get("/articles/<article_id>/versions/<int:version>")
+@console_view(readonly=True)
+def version(db: Session, actor: Actor, article_id: str, version: int) -> Any:
+    found = knowledge.get_article(db, article_id)
+    old = next((v for v in knowledge.versions(db, article_id) if v.version == version), None)
+    if old is None:
+        raise knowledge.NotFound(f"版本 {version} 不存在", code="version_not_found")
+    return render_template("kb/version.html", a=found, v=old)
+
+
+@bp.route("/articles/<article_id>/edit", methods=["GET", "POST"])
+@console_view(roles=(Role.ADMIN,))
+def edit(db: Session, actor: Actor, article_id: str) -> Any:
+    found = knowledge.get_article(db, article_id)
+    if request.method == "GET":
+        return render_template("kb/edit.html", a=found)
+    try:
+        with db.begin_nested():
+            knowledge.save_article(db, article_id, _parse_edit(found), actor,
+                                   categories=app_state().taxonomy.categories)
+    except HotlineError as exc:
+        flash(exc.message, "error")
+        return render_template("kb/edit.html", a=found, form=request.form), exc.status
+    flash(f"已保存为版本 {found.version}", "ok")
+    return redirect(url_for("kb.article", article_id=article_id))
+
+
+@bp.post("/articles/<article_id>/versions/<int:version>/restore")
+@console_view(roles=(Role.ADMIN,))
+def restore(db: Session, actor: Actor, article_id: str, version: int) -> Any:
+    restored = knowledge.restore_version(db, article_id, version, actor, categories=app_state().taxonomy.categories)
+    flash(f"已恢复版本 {version} 的内容（保存为版本 {restored.version}）", "ok")
+    return redirect(url_for("kb.article", article_id=article_id))
+
+
+@bp.get("/review")
+@console_view(roles=(Role.ADMIN, Role.SUPERVISOR), readonly=True)
+def review(db: Session, actor: Actor) -> Any:
+    today = utcnow().astimezone(SHANGHAI).date()
+    return render_template("kb/review.html", due=knowledge.due_for_review(db, today), today=today)
+
+
+def _parse_edit(article: Any) -> knowledge.ArticleEdit:
+    form = request.form
+    review_raw = form.get("review_by", "").strip()
+    try:
+        review_by = date.fromisoformat(review_raw) if review_raw else None
+    except ValueError:
+        raise InputError("复审日期格式应为 YYYY-MM-DD", code="bad_date") from None
+    split = lambda raw: tuple(x.strip() for x in raw.replace("，", ",").split(",") if x.strip())  # noqa: E731
+    return knowledge.ArticleEdit(
+        title=form.get("title", ""),
+        categories=tuple(form.getlist("categories")),
+        tags=split(form.get("tags", "")),
+        review_by=review_by,
+        body=form.get("body") if article.type in knowledge.EDITABLE_TYPES else article.body,
+        note=(form.get("note") or "").strip()[:200] or None,
+    )

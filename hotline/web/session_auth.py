@@ -1,0 +1,100 @@
+"""People's sessions in the console: login state in a signed cookie, validated against the database
+on every request (nonce for revocation, 30-minute idle and 12-hour absolute timeouts), and CSRF
+tokens for every state-changing form (the JSON API uses bearer tokens and never reads the cookie)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from hotline.models import Role, User, utcnow
+from hotline.services.accounts import Actor, actor_for
+from hotline.state import app_state
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def start_session(user: User) -> None:
+    """Fresh session at login: nothing planted before login survives (SESS-2)."""
+    session.clear()
+    now = utcnow().timestamp()
+    session.update(uid=user.id, nonce=user.session_nonce, login_at=now, seen=now, csrf=secrets.token_urlsafe(32))
+    session.permanent = True
+
+
+def _session_user(db: Session) -> User | None:
+    uid, nonce = session.get("uid"), session.get("nonce")
+    if not uid or not nonce:
+        return None
+    now = utcnow().timestamp()
+    if now - session.get("login_at", 0) > ABSOLUTE_TIMEOUT.total_seconds() or now - session.get("seen", 0) > IDLE_TIMEOUT.total_seconds():
+        session.clear()
+        return None
+    user = db.get(User, uid)
+    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
+        session.clear()
+        return None
+    session["seen"] = now
+    return user
+
+
+def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False) -> Callable:
+    """One transaction per request with the logged-in user; redirect to login (or 401 for fetch calls)."""
+    allowed = frozenset(roles) if roles else None
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(**kwargs: Any) -> Any:
+            with app_state().db.transaction(readonly=readonly) as db:
+                user = _session_user(db)
+                if user is None:
+                    if request.accept_mimetypes.best == "application/json" or request.is_json:
+                        abort(401)
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                actor: Actor = actor_for(user)
+                if allowed is not None and actor.role not in allowed:
+                    abort(403)
+                g.actor = actor
+                # a plain snapshot for templates: error pages render after the transaction has ended
+                g.viewer = {"name": user.display_name, "unit": user.unit.name if user.unit else None}
+                return view(db, actor, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def register_csrf(app: Flask) -> None:
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method not in _UNSAFE or request.blueprint == "api" or request.routing_exception is not None:
+            return  # the bearer-token API never reads the session cookie; unknown routes get 404/405
+        sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+        expected = session.get("csrf") or ""
+        if not expected or not hmac.compare_digest(sent, expected):
+            abort(400, description="csrf")
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths (no //host or scheme): an open redirect is refused (IN-4)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("console.home")

@@ -1,0 +1,203 @@
+"""Text analysis shared by indexing and querying.
+
+``analyze(text)`` is THE tokeniser: the store keeps its output per field and a query goes through the
+same function, so the two always agree.  Steps: NFKC (full-width → half-width), lower case, jieba
+search mode (``cut_for_search``: a long word also yields its dictionary sub-words, e.g. 留守儿童 →
+留守 / 儿童 / 留守儿童) with the domain user dictionary, plus the 4-character dictionary sub-words of
+words of 5+ characters (监护困境儿童 → 困境儿童) that jieba's search mode skips; stopwords, single
+characters and punctuation are dropped.
+
+Synonyms are applied at QUERY time only (``expand_query``):
+
+* the table changes as reviewers add how callers speak; query-time expansion takes effect at once,
+  while index-time expansion would need every database re-imported after each edit;
+* expanded terms get a lower weight than the caller's own words, so a passage that uses the
+  caller's exact words still wins; index-time expansion cannot weight per query;
+* the index stays a faithful image of the text, so highlighting and the BM25 statistics (document
+  frequencies, lengths) describe the real documents and are identical on SQLite and PostgreSQL.
+
+The table maps colloquial phrases to document vocabulary (坐牢 → 服刑在押); phrases are matched as
+substrings of the normalised query because jieba often splits colloquial phrases ("进去了").
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+USERDICT_PATH = DATA_DIR / "userdict.txt"
+STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
+SYNONYMS_PATH = DATA_DIR / "synonyms.yaml"
+
+DEFAULT_EXPANSION_WEIGHT = 0.6
+
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"^[0-9a-z\u3400-\u9fff]+$")  # letters, digits, CJK only: safe to store space-joined and to quote in FTS
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width (NFKC), lower case, whitespace collapsed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _SPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    words = set()
+    for line in STOPWORDS_PATH.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(normalize(line))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def user_terms() -> frozenset[str]:
+    """The domain dictionary's words (also the core of the suggestion vocabulary)."""
+    terms = set()
+    for line in USERDICT_PATH.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts and not parts[0].startswith("#"):
+            terms.add(normalize(parts[0]))
+    return frozenset(terms)
+
+
+_lock = threading.Lock()
+_tokenizer: jieba.Tokenizer | None = None
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """A private jieba tokenizer with the domain dictionary (the global jieba state is left alone)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                tok = jieba.Tokenizer()
+                jieba.setLogLevel(60)
+                tok.initialize()
+                tok.load_userdict(str(USERDICT_PATH))
+                _tokenizer = tok
+    return _tokenizer
+
+
+def _keep(token: str, stop: frozenset[str]) -> bool:
+    if len(token) < 2 or token in stop:
+        return False
+    return bool(_TOKEN.match(token))
+
+
+def analyze(text: str) -> list[str]:
+    """Deterministic tokens of ``text`` for indexing and querying (repetitions kept: they are term frequencies)."""
+    text = normalize(text)
+    if not text:
+        return []
+    tok = tokenizer()
+    stop = stopwords()
+    freq = tok.FREQ
+    out: list[str] = []
+    for word in tok.cut_for_search(text):
+        word = word.strip()
+        if not word:
+            continue
+        if len(word) >= 5 and _CJK.search(word):
+            for i in range(len(word) - 3):
+                sub = word[i : i + 4]
+                if freq.get(sub) and _keep(sub, stop):
+                    out.append(sub)
+        if _keep(word, stop):
+            out.append(word)
+    return out
+
+
+def segment(text: str) -> list[str]:
+    """Plain jieba segmentation without new-word discovery (used to spot typos: a mistyped character
+    breaks a word into single characters)."""
+    return [w for w in tokenizer().lcut(normalize(text), HMM=False) if w.strip()]
+
+
+# --------------------------------------------------------------------------------------------
+# synonyms
+
+
+@dataclass(frozen=True, slots=True)
+class SynonymRule:
+    phrases: tuple[str, ...]  # how callers say it (normalised)
+    targets: tuple[str, ...]  # how documents say it
+    weight: float = DEFAULT_EXPANSION_WEIGHT
+
+
+def load_synonyms(path: Path | str = SYNONYMS_PATH) -> tuple[SynonymRule, ...]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    rules = []
+    for entry in data.get("synonyms") or []:
+        phrases = tuple(normalize(str(p)) for p in entry.get("from") or () if str(p).strip())
+        targets = tuple(normalize(str(t)) for t in entry.get("to") or () if str(t).strip())
+        if phrases and targets:
+            rules.append(SynonymRule(phrases, targets, float(entry.get("weight", DEFAULT_EXPANSION_WEIGHT))))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def default_synonyms() -> tuple[SynonymRule, ...]:
+    return load_synonyms()
+
+
+@lru_cache(maxsize=4096)
+def _target_tokens(target: str) -> tuple[str, ...]:
+    """A synonym target as whole words (precise mode, no search-mode fragments): 服刑人员 adds
+    服刑人员, not 人员.  The index holds whole words too (search mode keeps the full word)."""
+    stop = stopwords()
+    words = [w.strip() for w in tokenizer().cut(normalize(target), HMM=False)]
+    return tuple(dict.fromkeys(w for w in words if _keep(w, stop)))
+
+
+def matched_rules(text: str, rules: Iterable[SynonymRule] | None = None) -> list[tuple[SynonymRule, str]]:
+    """Rules whose phrase occurs in ``text`` (normalised; 了 is ignored on both sides), with the phrase that matched."""
+    norm = normalize(text)
+    bare = norm.replace("了", "")  # "走丢了" and "走丢" both match either way
+    out = []
+    for rule in default_synonyms() if rules is None else rules:
+        for phrase in rule.phrases:
+            if phrase in norm or phrase.replace("了", "") in bare:
+                out.append((rule, phrase))
+                break
+    return out
+
+
+def expand_query(text: str, rules: Iterable[SynonymRule] | None = None, expand: bool = True) -> list[tuple[str, float]]:
+    """Weighted query terms: the query's own tokens (weight 1.0) then synonym targets (the rule's weight).
+
+    A term reached several ways keeps its highest weight; order is first appearance, so the output
+    is deterministic.  ``expand=False`` gives the plain tokens (the "no synonyms" baseline).
+    """
+    weights: dict[str, float] = {}
+    for token in analyze(text):
+        weights[token] = 1.0
+    if expand:
+        for rule, _phrase in matched_rules(text, rules):
+            for target in rule.targets:
+                for token in _target_tokens(target):
+                    if weights.get(token, 0.0) < rule.weight:
+                        weights[token] = rule.weight
+    return list(weights.items())
+
+
+def synonym_vocabulary(rules: Iterable[SynonymRule] | None = None) -> set[str]:
+    """Every phrase and target of the table (part of the suggestion vocabulary)."""
+    out: set[str] = set()
+    for rule in default_synonyms() if rules is None else rules:
+        out.update(rule.phrases)
+        out.update(rule.targets)
+    return out

@@ -1,0 +1,387 @@
+"""Query → ranked hits; related knowledge for a ticket; suggestions for typos and empty results.
+
+Ranking (all in the library, whatever the store):
+
+1. the query is analysed and expanded with synonyms (``analysis.expand_query``);
+2. the store returns up to ``candidate_limit`` passages containing any of the terms;
+3. each candidate gets its BM25F score (``index.bm25f``);
+4. a superseded passage's score is multiplied by ``superseded_factor`` (0.5): the 2020 minors law
+   is word for word the 2024 text for most articles, so the current article always ranks first;
+5. cited-authority propagation, for eligibility questions only (算不算 / 是指 / 认定 …, see
+   ``is_eligibility_question``): an answer script lists the passages it rests on, its first
+   citation being its main authority.  That passage receives ``cite_boost`` (0.6) × the script's
+   score from each of the ``cite_top`` (5) best scripts, if it matches the query itself, so the
+   definition the matching scripts rest on is shown first and the scripts follow.  For how-to
+   questions the script stays first (propagating for every query lowered hit@1 from 0.896 to 0.624).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis import expand_query, normalize, segment, stopwords, synonym_vocabulary, user_terms
+from .index import Bm25Params, InMemoryStore, PassageStore, StoredPassage, bm25f, idf
+from .snippets import Snippet, make_snippet
+from .sources import all_passages, load_articles
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    title: str
+    snippet: str  # with 【】 around matched terms
+    text: str  # the passage in full
+    score: float
+    source: str
+    type: str = ""
+    snippet_plain: str = ""
+    highlights: tuple[tuple[int, int], ...] = ()  # offsets into snippet_plain
+    categories: tuple[str, ...] = ()
+    superseded: bool = False
+
+    def to_contract(self) -> dict:
+        """The ``hotline kb search --json`` item: id, title, snippet, text, score, source."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "snippet": self.snippet,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[Hit]
+    query: str
+    corrected_query: str | None = None  # set when a typo was corrected and the corrected query was searched
+    suggestions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    bm25: Bm25Params = field(default_factory=Bm25Params)
+    candidate_limit: int = 100  # what the store returns for rescoring (50, 100 and 300 measured identical)
+    superseded_factor: float = 0.5
+    cite_boost: float = 0.6
+    cite_top: int = 5  # scripts whose citations propagate: the best few only
+    cite_depth: int = 1  # a script's first citation is its main authority; only it receives the bonus
+    cite_scope: str = "eligibility"  # "eligibility": only for 算不算 / 是指 / 认定 questions; "all"; "none"
+    expand: bool = True  # synonym expansion (False = the "no synonyms" baseline)
+    related_terms: int = 16  # salient terms taken from a ticket
+    related_script_boost: float = 1.3
+    related_category_boost: float = 1.3
+    few_hits: int = 3  # fewer hits than this → also offer suggestions
+
+
+class KnowledgeBase:
+    """Search over a ``PassageStore``; the same ranking on every store."""
+
+    def __init__(self, store: PassageStore, params: RankingParams | None = None):
+        self.store = store
+        self.params = params or RankingParams()
+        self._vocab: dict[str, int] | None = None
+        self._masks: dict[str, list[str]] | None = None
+
+    @classmethod
+    def from_content(
+        cls, content_dir: Path | str | None = None, sources_dir: Path | str | None = None, params: RankingParams | None = None
+    ) -> KnowledgeBase:
+        """An in-memory knowledge base over ``load_articles(content_dir, sources_dir)``."""
+        store = InMemoryStore.from_passages(all_passages(load_articles(content_dir, sources_dir)))
+        return cls(store, params)
+
+    def refresh(self) -> None:
+        """Forget cached vocabulary (call after the store's content changed)."""
+        self._vocab = None
+        self._masks = None
+
+    # ---------------------------------------------------------------- search
+
+    def search(self, query: str, limit: int = 10, category: str | None = None) -> list[Hit]:
+        return self.query(query, limit=limit, category=category).hits
+
+    def query(self, query: str, limit: int = 10, category: str | None = None) -> SearchResult:
+        """Search, correcting an obvious typo first (留示儿童 → 留守儿童) and suggesting terms when little is found."""
+        corrected = self._corrected(query)
+        if corrected and corrected != normalize(query):
+            # the corrected words are added to the caller's words, never substituted for them
+            hits = self._search(f"{corrected} {query}", limit, category)
+            if hits:
+                return SearchResult(hits, query, corrected, self._correction_terms(query))
+        hits = self._search(query, limit, category)
+        suggestions = self.suggest(query) if len(hits) < min(self.params.few_hits, limit) else []
+        return SearchResult(hits, query, None, suggestions)
+
+    def _search(self, query: str, limit: int, category: str | None) -> list[Hit]:
+        terms = expand_query(query, expand=self.params.expand)
+        scope = self.params.cite_scope
+        propagate = scope == "all" or (scope == "eligibility" and is_eligibility_question(query))
+        ranked, marks = self._rank(terms, category, limit, propagate=propagate)
+        return [self._hit(sp, score, marks) for sp, score in ranked]
+
+    def _rank(
+        self,
+        terms: Sequence[tuple[str, float]],
+        category: str | None,
+        limit: int,
+        type_boost: dict[str, float] | None = None,
+        category_boost: tuple[str, float] | None = None,
+        propagate: bool = False,
+    ) -> tuple[list[tuple[StoredPassage, float]], dict[str, float]]:
+        """Ranked (passage, score) pairs and the weight × idf of each live term (for highlighting)."""
+        if not terms or limit <= 0:
+            return [], {}
+        p = self.params
+        stats = self.store.stats()
+        dfs = self.store.doc_freq([t for t, _ in terms])
+        live = [(t, w) for t, w in terms if dfs.get(t, 0) > 0]
+        if not live:
+            return [], {}
+        marks = {t: w * idf(stats.n, dfs[t]) for t, w in live}
+        cands = self.store.candidates([t for t, _ in live], p.candidate_limit, category)
+        by_id = {sp.id: sp for sp in cands}
+        scores: dict[str, float] = {}
+        for sp in cands:
+            s, _ = bm25f(live, sp, stats, dfs, p.bm25)
+            if sp.superseded:
+                s *= p.superseded_factor
+            if type_boost:
+                s *= type_boost.get(sp.type, 1.0)
+            if category_boost and category_boost[0] in sp.categories:
+                s *= category_boost[1]
+            scores[sp.id] = s
+        if propagate and p.cite_boost > 0:
+            self._propagate(scores, by_id, live, stats, dfs, category)
+        ranked = sorted((pid for pid in scores if scores[pid] > 0), key=lambda pid: (-scores[pid], pid))
+        return [(by_id[pid], scores[pid]) for pid in ranked[:limit]], marks
+
+    def _propagate(self, scores, by_id, live, stats, dfs, category) -> None:  # noqa: ANN001
+        p = self.params
+        scripts = sorted(
+            (pid for pid, s in scores.items() if s > 0 and by_id[pid].type == "script" and by_id[pid].cites),
+            key=lambda pid: (-scores[pid], pid),
+        )[: p.cite_top]
+        if not scripts:
+            return
+        bonus: dict[str, float] = {}
+        for pid in scripts:
+            for rank, cited in enumerate(by_id[pid].cites[: p.cite_depth], start=1):
+                bonus[cited] = bonus.get(cited, 0.0) + p.cite_boost * scores[pid] / rank
+        missing = [pid for pid in bonus if pid not in by_id]
+        for sp in self.store.get(missing):
+            if category and category not in sp.categories:
+                continue
+            by_id[sp.id] = sp
+            s, _ = bm25f(live, sp, stats, dfs, p.bm25)
+            scores[sp.id] = s * (p.superseded_factor if sp.superseded else 1.0)
+        for pid, b in bonus.items():
+            if pid in scores and scores[pid] > 0:  # only passages that match the query themselves
+                scores[pid] += b * (p.superseded_factor if by_id[pid].superseded else 1.0)
+
+    def _hit(self, sp: StoredPassage, score: float, marks: dict[str, float]) -> Hit:
+        own = sp.terms()
+        snip: Snippet = make_snippet(sp.text, {t: w for t, w in marks.items() if t in own})
+        return Hit(
+            id=sp.id,
+            title=sp.title,
+            snippet=snip.marked,
+            text=sp.text,
+            score=score,
+            source=sp.source,
+            type=sp.type,
+            snippet_plain=snip.text,
+            highlights=snip.highlights,
+            categories=sp.categories,
+            superseded=sp.superseded,
+        )
+
+    # ---------------------------------------------------------------- related knowledge
+
+    def related(self, ticket_text: str, category: str | None = None, limit: int = 5) -> list[Hit]:
+        """What an operator most likely needs for a ticket: its most salient terms (tf·idf, with
+        synonyms), scripts boosted, passages of the predicted ``category`` boosted (not filtered)."""
+        p = self.params
+        terms = expand_query(ticket_text, expand=p.expand)
+        if not terms:
+            return []
+        stats = self.store.stats()
+        dfs = self.store.doc_freq([t for t, _ in terms])
+        counts: dict[str, int] = {}
+        for t, w in terms:
+            if w >= 1.0:
+                counts[t] = counts.get(t, 0) + 1
+        salience = {
+            t: w * idf(stats.n, dfs[t]) * (1.0 + math.log(counts.get(t, 1)))
+            for t, w in terms
+            if dfs.get(t, 0) > 0
+        }
+        top = sorted(salience, key=lambda t: (-salience[t], t))[: p.related_terms]
+        chosen = [(t, w) for t, w in terms if t in top]
+        boost = (category, p.related_category_boost) if category else None
+        ranked, marks = self._rank(chosen, None, limit, {"script": p.related_script_boost}, boost)
+        return [self._hit(sp, score, marks) for sp, score in ranked]
+
+    # ---------------------------------------------------------------- suggestions
+
+    def vocabulary(self) -> dict[str, int]:
+        """Known terms with document frequency: the store's terms, plus the domain dictionary and the
+        synonym table (df 0 when the corpus lacks them)."""
+        if self._vocab is None:
+            vocab = dict(self.store.vocabulary())
+            for term in user_terms() | synonym_vocabulary():
+                vocab.setdefault(term, 0)
+            self._vocab = vocab
+        return self._vocab
+
+    def _correction_index(self) -> dict[str, list[str]]:
+        """Masked forms of the correction targets: 留?儿童 → [留守儿童].
+
+        Targets are conservative: domain-dictionary words that occur in the corpus, and corpus words
+        of 4+ characters found in at least 3 passages (never the synonym table's colloquial phrases)."""
+        if self._masks is None:
+            vocab = self.vocabulary()
+            domain = user_terms()
+            masks: dict[str, list[str]] = {}
+            for term, df in vocab.items():
+                if not 3 <= len(term) <= 8 or not _all_cjk(term) or df < 1:
+                    continue
+                if not (term in domain or (len(term) >= 4 and df >= 3)):
+                    continue
+                for i in range(len(term)):
+                    masks.setdefault(term[:i] + "\0" + term[i + 1 :], []).append(term)
+            self._masks = masks
+        return self._masks
+
+    def _corrections(self, query: str) -> list[tuple[int, int, str]]:
+        """Likely typos: a span of 3+ characters, not a known term, one character away from a domain
+        term, aligned with the query's word boundaries, where the differing character sits in a "broken" word — a single character jieba left on
+        its own, or a word the corpus (almost) never uses, df ≤ 2 (a mistyped character breaks the word it belongs to:
+        留示儿童 → 留 / 示 / 儿童; 人身安全保户令 → 人身安全 / 保户 / 令).  Substitutions only; longest spans first."""
+        norm = normalize(query)
+        vocab = self.vocabulary()
+        stop = stopwords()
+        suspicious: set[int] = set()
+        starts, ends = {0, len(norm)}, {0, len(norm)}
+        pos = 0
+        for word in segment(norm):
+            at = norm.find(word, pos)
+            if at < 0:
+                continue
+            pos = at + len(word)
+            starts.add(at)
+            ends.add(at + len(word))
+            if not _all_cjk(word) or word in stop:
+                continue
+            if len(word) == 1 or vocab.get(word, 0) <= 2:
+                suspicious.update(range(at, at + len(word)))
+        if not suspicious:
+            return []
+        masks = self._correction_index()
+        taken: set[int] = set()
+        out: list[tuple[int, int, str]] = []
+        for length in range(8, 2, -1):
+            for start in range(0, len(norm) - length + 1):
+                span = norm[start : start + length]
+                if not _all_cjk(span) or span in vocab or any(i in taken for i in range(start, start + length)):
+                    continue
+                if start not in starts or start + length not in ends:
+                    continue  # the span must not cut a word of the query in two
+                if length == 3 and not _whole_chunk(norm, start, start + length):
+                    continue  # 3-character fixes only for a term typed on its own (too risky inside a sentence)
+                options: list[str] = []
+                for i in range(length):
+                    if start + i in suspicious:
+                        options.extend(masks.get(span[:i] + "\0" + span[i + 1 :], ()))
+                if options:
+                    best = max(sorted(set(options)), key=lambda t: vocab.get(t, 0))
+                    out.append((start, start + length, best))
+                    taken.update(range(start, start + length))
+        return sorted(out)
+
+    def _corrected(self, query: str) -> str | None:
+        fixes = self._corrections(query)
+        if not fixes:
+            return None
+        norm = normalize(query)
+        out, pos = [], 0
+        for start, end, term in fixes:
+            out.append(norm[pos:start])
+            out.append(term)
+            pos = end
+        out.append(norm[pos:])
+        return "".join(out)
+
+    def _correction_terms(self, query: str) -> list[str]:
+        return [t for _, _, t in self._corrections(query)]
+
+    def suggest(self, query: str, limit: int = 5) -> list[str]:
+        """Closest known terms for a query that found nothing or little.
+
+        In order, stopping at the first step that finds something: typo corrections (留示儿童 →
+        留守儿童); known terms at edit distance 1 from a word the corpus does not know (including runs
+        of single characters, "留 示" → 留示 → 留守); known terms sharing most characters with it."""
+        fixes = list(dict.fromkeys(self._correction_terms(query)))
+        if fixes:
+            return fixes[:limit]
+        vocab = self.vocabulary()
+        stop = stopwords()
+        seg = segment(query)
+        unknown = [w for w in seg if len(w) >= 2 and _all_cjk(w) and w not in stop and vocab.get(w, 0) == 0]
+        singles = "".join(w if len(w) == 1 and _all_cjk(w) and w not in stop else " " for w in seg)
+        unknown += [s for s in singles.split() if len(s) >= 2]
+        known = [t for t, df in vocab.items() if df > 0 and _all_cjk(t) and 2 <= len(t) <= 8]
+        out: list[str] = []
+        for word in unknown:
+            close = [t for t in known if abs(len(t) - len(word)) <= 1 and _edit_distance(word, t) <= 1]
+            close.sort(key=lambda t: (-vocab.get(t, 0), t))
+            out.extend(close[:3])
+        if not out:
+            for word in unknown:
+                chars = set(word)
+                scored = []
+                for t in known:
+                    common = len(chars & set(t))
+                    if common >= max(1, len(word) - 1) and t != word:
+                        scored.append((common / len(set(t) | chars), vocab.get(t, 0), t))
+                scored.sort(key=lambda x: (-x[0], -x[1], x[2]))
+                out.extend(t for _, _, t in scored[:3])
+        return list(dict.fromkeys(out))[:limit]
+
+
+_ELIGIBILITY = re.compile(
+    r"算不算|算不\b|能算|算是|算哪|算啥|算什么|算.{0,14}?(?:吗|么|不)(?:\s|$)|属不属于|属于.{0,14}?(?:吗|么)|"
+    r"是不是.{0,10}?(?:儿童|孤儿)|什么是|啥是|什么叫|啥叫|什么意思|啥意思|怎么认定|如何认定|咋认定|咋定|"
+    r"认定|定义|是什么|指哪些|包括哪些|分几种|分几类|哪几种|哪几类|符合.{0,8}?条件"
+)
+
+
+def is_eligibility_question(query: str) -> bool:
+    """Does the caller ask whether a child counts as / what a term means (算不算, 是指, 认定, 定义)?
+    For these the authoritative definition is quoted first; for how-to questions the script is."""
+    return bool(_ELIGIBILITY.search(normalize(query)))
+
+
+def _whole_chunk(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not _all_cjk(before) and not _all_cjk(after)
+
+
+def _all_cjk(text: str) -> bool:
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

@@ -1,0 +1,112 @@
+"""Snippets: the part of a passage that best shows why it matched, with the matches marked.
+
+The library returns plain text plus match offsets (``Snippet.text`` / ``Snippet.highlights``) and,
+for convenience, ``Snippet.marked`` with 【】 around each match (the sources contain no 【】).  No HTML:
+the console escapes the text and renders the marks itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+OPEN, CLOSE = "【", "】"
+ELLIPSIS = "…"
+DEFAULT_WIDTH = 96
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_HEADING = re.compile(r"^\s*#{1,6}\s.*$", re.MULTILINE)
+_BULLET = re.compile(r"^\s*(?:[-*]|\d+\.)\s+", re.MULTILINE)
+_BREAK_BEFORE = "。；;！？!?\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    text: str
+    highlights: tuple[tuple[int, int], ...]  # [start, end) offsets into ``text``
+
+    @property
+    def marked(self) -> str:
+        out, pos = [], 0
+        for start, end in self.highlights:
+            out.append(self.text[pos:start])
+            out.append(OPEN + self.text[start:end] + CLOSE)
+            pos = end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+
+def display_text(text: str) -> str:
+    """Passage text as one line for snippets: Markdown headings, bullets and `code` spans removed."""
+    text = _CODE_SPAN.sub("", text).replace("（）", "").replace("()", "")
+    text = _HEADING.sub("", text)
+    text = _BULLET.sub("", text)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return " ".join(lines)
+
+
+def _fold(text: str) -> str:
+    """Per-character NFKC + lower case, keeping offsets aligned with ``text``."""
+    out = []
+    for ch in text:
+        f = unicodedata.normalize("NFKC", ch).lower()
+        out.append(f if len(f) == 1 else ch.lower())
+    return "".join(out)
+
+
+def find_matches(text: str, terms: Sequence[str] | Mapping[str, float]) -> list[tuple[int, int, str]]:
+    """Non-overlapping occurrences of the terms in ``text`` (longest terms first), sorted by position."""
+    folded = _fold(text)
+    taken = [False] * len(text)
+    found = []
+    for term in sorted({t for t in terms if t}, key=lambda t: (-len(t), t)):
+        start = folded.find(term)
+        while start != -1:
+            end = start + len(term)
+            if not any(taken[start:end]):
+                for i in range(start, end):
+                    taken[i] = True
+                found.append((start, end, term))
+            start = folded.find(term, start + 1)
+    found.sort()
+    return found
+
+
+def make_snippet(text: str, terms: Sequence[str] | Mapping[str, float], width: int = DEFAULT_WIDTH) -> Snippet:
+    """The window of about ``width`` characters that covers the most (weighted, distinct) query terms.
+
+    ``terms`` are analysed query terms (optionally with weights, e.g. weight × idf).  The window
+    starts at a sentence boundary when one is close; "…" marks a cut at either end.
+    """
+    flat = display_text(text)
+    weights = dict(terms) if isinstance(terms, Mapping) else dict.fromkeys(terms, 1.0)
+    matches = find_matches(flat, weights)
+    if len(flat) <= width:
+        return Snippet(flat, tuple((s, e) for s, e, _ in matches))
+    best_start, best_score = 0, -1.0
+    for s, _e, _t in matches or [(0, 0, "")]:
+        start = max(0, s - 12)
+        seen: dict[str, float] = {}
+        for ms, me, term in matches:
+            if ms >= start and me <= start + width:
+                seen[term] = weights.get(term, 1.0)
+        score = sum(seen.values())
+        if score > best_score:
+            best_start, best_score = start, score
+    # snap back to the start of the sentence if it is near
+    for i in range(best_start, max(-1, best_start - 24), -1):
+        if i == 0:
+            best_start = 0
+            break
+        if flat[i - 1] in _BREAK_BEFORE:
+            best_start = i
+            break
+    end = min(len(flat), best_start + width)
+    body = flat[best_start:end]
+    prefix = ELLIPSIS if best_start > 0 else ""
+    suffix = ELLIPSIS if end < len(flat) else ""
+    shift = len(prefix) - best_start
+    highlights = tuple((s + shift, e + shift) for s, e, _ in matches if s >= best_start and e <= end)
+    return Snippet(prefix + body + suffix, highlights)

@@ -1,0 +1,111 @@
+"""The knowledge base in the database (FTS5 on SQLite, tsvector on PostgreSQL): the same results as
+the library's in-memory store, idempotent import, edits with history that keep the index in step."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from hotline.models import KbArticle, KbPassage, Role
+from hotline.services import knowledge
+from hotline.services.accounts import Actor
+from knowledge_base import InMemoryStore, KnowledgeBase, all_passages
+
+ADMIN = Actor("user", "kb-admin", Role.ADMIN)
+QUERIES = ["父母一方坐牢孩子算困境儿童吗", "孤儿一个月给多少钱", "孩子在网上被人要裸照咋整", "娃没户口能上学不",
+           "村里管孩子的那个干部多久来一次", "家暴 人身安全保护令", "留守儿童 认定"]
+
+
+@pytest.fixture(scope="module")
+def articles():
+    return knowledge.load_kb_content()
+
+
+def db_search(state, query, limit=5, category=None):
+    return knowledge.search(state.kb, state.kb_store, query, limit=limit, category=category).hits
+
+
+def test_acceptance_query_returns_the_plans_definition_first(state):
+    hits = db_search(state, "父母一方坐牢孩子算困境儿童吗")
+    assert hits[0].id == "jilin-action-plan-2024#二(二)3"
+    assert set(hits[0].to_contract()) == {"id", "title", "snippet", "text", "score", "source"}
+
+
+def test_database_store_ranks_exactly_like_the_library(state, articles):
+    memory = KnowledgeBase(InMemoryStore.from_passages(all_passages(articles)))
+    for query in QUERIES:
+        ours = [(h.id, round(h.score, 6)) for h in db_search(state, query, limit=10)]
+        reference = [(h.id, round(h.score, 6)) for h in memory.search(query, limit=10)]
+        assert ours == reference, query
+
+
+def test_import_is_idempotent(state, articles):
+    with state.db.transaction() as session:
+        report = knowledge.import_articles(session, articles)
+    assert (report.added, report.updated, report.removed) == (0, 0, 0)
+    assert report.passages == len(all_passages(articles)) > 900
+
+
+def test_typo_is_corrected_and_nonsense_gets_suggestions(state):
+    result = knowledge.search(state.kb, state.kb_store, "留示儿童 认定")
+    assert result.corrected_query and "留守儿童" in result.corrected_query
+    assert result.hits[0].id == "jilin-action-plan-2024#二(一)"
+
+
+def test_edit_versions_restore_and_index_in_step(state):
+    article_id = "script-002"
+    with state.db.transaction() as session:
+        before = session.get(KbArticle, article_id)
+        original_body, original_version = before.body, before.version
+        edit = knowledge.ArticleEdit(before.title, tuple(before.categories), tuple(before.tags),
+                                     date(2020, 1, 1), original_body + "\n补充：可拨打热线咨询瓢虫计划。", "测试编辑")
+        knowledge.save_article(session, article_id, edit, ADMIN, categories=state.taxonomy.categories)
+    try:
+        hits = db_search(state, "瓢虫")
+        assert hits and hits[0].id == article_id  # the new word is searchable at once
+        with state.db.transaction(readonly=True) as session:
+            history = knowledge.versions(session, article_id)
+            assert [v.version for v in history][:2] == [original_version + 1, original_version]
+            assert history[0].author == "user:kb-admin"
+            assert article_id in [a.id for a in knowledge.due_for_review(session, date(2026, 11, 29))]
+            if state.db.is_sqlite:
+                fts = session.execute(text("SELECT count(*) FROM kb_fts WHERE kb_fts MATCH '\"瓢虫\"'")).scalar()
+            else:
+                fts = session.execute(text("SELECT count(*) FROM kb_passages WHERE tsv @@ to_tsquery('simple', '瓢虫')")).scalar()
+            assert fts == 1
+    finally:
+        with state.db.transaction() as session:
+            restored = knowledge.restore_version(session, article_id, original_version, ADMIN,
+                                                 categories=state.taxonomy.categories)
+            assert restored.body == original_body and restored.version == original_version + 2
+    assert not [h for h in db_search(state, "瓢虫") if h.id == article_id]
+
+
+def test_official_texts_cannot_be_rewritten(state):
+    with state.db.transaction() as session:
+        law = session.scalar(select(KbArticle).where(KbArticle.type == "law"))
+        with pytest.raises(knowledge.InputError):
+            knowledge.save_article(session, law.id, knowledge.ArticleEdit(law.title, (), (), None, "改写的条文"),
+                                   ADMIN, categories=state.taxonomy.categories)
+        session.rollback()
+
+
+def test_only_admins_edit(state):
+    with state.db.transaction() as session, pytest.raises(knowledge.Forbidden):
+        article = session.get(KbArticle, "script-001")
+        knowledge.save_article(session, "script-001",
+                               knowledge.ArticleEdit(article.title, (), (), None, article.body),
+                               Actor("user", "op", Role.OPERATOR), categories=state.taxonomy.categories)
+
+
+def test_superseded_law_ranks_below_the_current_text(state):
+    hits = db_search(state, "未成年人保护法 第九条", limit=10)
+    ids = [h.id for h in hits]
+    current = [i for i in ids if i.startswith("minors-protection-law-2024#")]
+    old = [i for i in ids if i.startswith("minors-protection-law-2020#")]
+    assert current and (not old or ids.index(current[0]) < ids.index(old[0]))
+
+
+def test_passage_count_matches(state, articles):
+    with state.db.transaction(readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(KbPassage)) == len(all_passages(articles))

@@ -1,0 +1,162 @@
+"""Console pages through the Flask test client: the call-to-callback loop, emergencies, masking with an
+audited reveal, queues, permissions for every role and view, and escaping of hostile input."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from hotline.models import AuditEntry, Ticket
+
+UNIT = "civil_affairs:长春市/农安县"
+CALL = {
+    "caller_name": "王小红", "caller_phone": "13812341234", "child_name": "李明", "child_age": "7",
+    "address": "农安县某镇幸福村3组5号", "text": "来电人反映邻居家孩子父母外出务工，孩子常一个人在家，希望有人关心。",
+    "category": "guardianship", "kind": "report", "urgency": "urgent", "prefecture": "长春市", "county": "农安县",
+}
+
+
+def number_of(resp) -> str:
+    return re.search(r"/console/tickets/(12345-\d{8}-\d{5})", resp.headers["Location"]).group(1)
+
+
+def ticket_row(state, number):
+    with state.db.transaction(readonly=True) as s:
+        return s.scalar(select(Ticket).where(Ticket.number == number))
+
+
+def test_operator_takes_a_call_and_dispatches_then_the_unit_resolves_and_callback_reopens(login, state):
+    desk = login("operator")
+    resp = desk.post("/console/new", {**CALL, "decision": "dispatch"})
+    assert resp.status_code == 302
+    number = number_of(resp)
+    assert ticket_row(state, number).lead_unit.code == UNIT
+
+    unit = login("agency_staff", UNIT)
+    inbox = unit.get("/console/inbox").get_data(as_text=True)
+    assert number in inbox
+    for action, data in (("sign", {}), ("progress", {"note": "已入户走访"}), ("resolve", {"result": "已落实委托照护"})):
+        resp = unit.post(f"/console/tickets/{number}/actions/{action}", data)
+        assert resp.status_code == 302
+        assert "操作已完成" in unit.get(resp.headers["Location"]).get_data(as_text=True)
+    assert number in desk.get("/console/callbacks").get_data(as_text=True)
+    desk.post(f"/console/tickets/{number}/actions/callback", {"satisfaction": "unsatisfied", "note": "仍无人照看"})
+    assert ticket_row(state, number).status == "reopened"
+
+
+def test_direct_answer_closes_the_ticket(login, state):
+    desk = login("operator")
+    resp = desk.post("/console/new", {**CALL, "kind": "consult", "urgency": "normal", "decision": "answer",
+                                       "answer": "已告知申请流程"})
+    assert ticket_row(state, number_of(resp)).status == "closed"
+
+
+def test_emergency_needs_the_police_notification_recorded(login, state):
+    desk = login("operator")
+    data = {**CALL, "urgency": "emergency", "decision": "dispatch"}
+    refused = desk.post("/console/new", data)
+    assert refused.status_code == 422 and "通知公安" in refused.get_data(as_text=True)
+    with state.db.transaction(readonly=True) as s:
+        assert s.scalar(select(Ticket.id)) is None  # a refused form stores nothing
+    resp = desk.post("/console/new", {**data, "police_notified": "1", "police_note": "农安县公安局指挥中心"})
+    number = number_of(resp)
+    row = ticket_row(state, number)
+    assert row.police_notified_at is not None
+    assert "public_security:长春市/农安县" in [u.code for u in row.co_units]
+    page = desk.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert "emergency-banner" in page and "已于" in page
+
+
+def test_bad_form_input_is_a_clear_error(login):
+    desk = login("operator")
+    resp = desk.post("/console/new", {"text": "", "decision": "dispatch"})
+    assert resp.status_code == 422 and "诉求内容" in resp.get_data(as_text=True)
+    resp = desk.post("/console/new", {**CALL, "child_age": "abc", "decision": "save"})
+    assert resp.status_code == 422
+
+
+def test_personal_data_is_masked_for_dispatchers_until_an_audited_reveal(login, state):
+    number = number_of(login("operator").post("/console/new", {**CALL, "decision": "dispatch"}))
+    dispatcher = login("dispatcher")
+    page = dispatcher.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert "13812341234" not in page and "138****1234" in page and "王**" in page
+    assert "幸福村***" in page and "3组5号" not in page
+    revealed = dispatcher.post(f"/console/tickets/{number}/reveal").get_data(as_text=True)
+    assert "13812341234" in revealed
+    with state.db.transaction(readonly=True) as s:
+        entry = s.scalar(select(AuditEntry))
+    assert (entry.event, entry.object_ref, entry.actor) == ("reveal", f"ticket:{number}", f"user:{dispatcher.username}")
+    assert "1381234" not in (entry.detail or "")  # the audit row holds no personal data
+    unit_page = login("agency_staff", UNIT).get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert "13812341234" in unit_page  # the lead unit handles the case
+
+
+def test_agency_cannot_open_another_units_ticket(login):
+    number = number_of(login("operator").post("/console/new", {**CALL, "decision": "dispatch"}))
+    other = login("agency_staff", "civil_affairs:长春市/榆树市")
+    resp = other.get(f"/console/tickets/{number}")
+    assert resp.status_code == 404 and "王" not in resp.get_data(as_text=True)
+    assert other.post(f"/console/tickets/{number}/actions/sign").status_code == 404
+    assert number not in other.get("/console/inbox").get_data(as_text=True)
+
+
+def test_stale_form_is_refused_with_a_message(login, state):
+    number = number_of(login("operator").post("/console/new", {**CALL, "decision": "dispatch"}))
+    unit = login("agency_staff", UNIT)
+    version = ticket_row(state, number).version
+    unit.post(f"/console/tickets/{number}/actions/sign", {"version": str(version)})
+    resp = unit.post(f"/console/tickets/{number}/actions/progress", {"version": str(version), "note": "x"})
+    assert "已被他人修改" in unit.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_hostile_text_is_escaped_everywhere(login):
+    payload = '<script>alert(1)</script>"><svg onload=alert(2)>'
+    desk = login("operator")
+    number = number_of(desk.post("/console/new", {**CALL, "text": payload, "caller_name": payload, "decision": "dispatch"}))
+    for page in (desk.get(f"/console/tickets/{number}"), login("dispatcher").get("/console/queue")):
+        html = page.get_data(as_text=True)
+        assert "<script>alert(1)" not in html and "<svg onload" not in html
+
+
+def test_queue_filters_and_saved_views(login):
+    desk = login("operator")
+    desk.post("/console/new", {**CALL, "decision": "dispatch"})
+    desk.post("/console/new", {**CALL, "category": "medical", "kind": "help", "decision": "save"})
+    dispatcher = login("dispatcher")
+    page = dispatcher.get("/console/queue?category=medical").get_data(as_text=True)
+    assert "共 1 张" in page
+    assert "共 0 张" in dispatcher.get("/console/queue?overdue=true").get_data(as_text=True)
+    bad = dispatcher.get("/console/queue?status=lost")
+    assert bad.status_code == 200 and "未知状态" in bad.get_data(as_text=True)
+    dispatcher.post("/console/queue/views", {"name": "医疗类", "query": "category=medical&evil=1"})
+    assert 'href="?category=medical"' in dispatcher.get("/console/queue").get_data(as_text=True)
+
+
+def test_live_triage_and_deadline_preview(login):
+    desk = login("operator")
+    data = desk.post_json("/console/triage", {"text": "孩子一个人在家，大人两天没回来，农安县", "phone": ""}).get_json()
+    assert data["suggestion"]["county"] == "农安县" and data["suggestion"]["urgency"] == "emergency"
+    preview = desk.client.get("/console/deadlines?urgency=emergency&kind=report").get_json()
+    assert set(preview) == {"sign", "first_feedback", "resolve"}
+    assert desk.client.get("/console/deadlines?urgency=x&kind=y").status_code == 422
+
+
+# Every role against every console view: allowed views answer 200, the others 403.
+VIEWS = {
+    "/console/new": {"operator", "dispatcher", "admin"},
+    "/console/queue": {"operator", "dispatcher", "supervisor", "admin"},
+    "/console/inbox": {"agency_staff"},
+    "/console/callbacks": {"operator", "dispatcher", "admin"},
+    "/console/dashboard": {"dispatcher", "supervisor", "admin"},
+    "/console/export.csv": {"dispatcher", "supervisor", "admin"},
+}
+
+
+@pytest.mark.parametrize("role", ["operator", "dispatcher", "agency_staff", "supervisor", "admin"])
+def test_role_view_matrix(login, role):
+    browser = login(role, UNIT if role == "agency_staff" else None)
+    for path, allowed in VIEWS.items():
+        status = browser.get(path).status_code
+        assert status == (200 if role in allowed else 403), (role, path, status)
+    live = browser.post_json("/console/triage", {"text": "x"}).status_code
+    assert live == (200 if role in VIEWS["/console/new"] else 403)

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 from classifier import ArtifactError
 from hotline import create_app
@@ -35,6 +36,10 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (HotlineError, ConfigError, ArtifactError, ValueError, OSError) as exc:
             message = exc.message if isinstance(exc, HotlineError) else str(exc)
             click.echo(f"错误：{message}", err=True)
+            sys.exit(2)
+        except DBAPIError as exc:
+            reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            click.echo(f"错误：数据库不可用或未初始化（请先运行 hotline init）：{reason}", err=True)
             sys.exit(2)
 
     return wrapper

@@ -1,8 +1,9 @@
 """The knowledge_base library's PassageStore over our database: the database finds candidates (FTS5 on
 SQLite, tsvector on PostgreSQL), the library ranks them from the stored tokens — identically on both.
 
-Statistics and vocabulary are cached per process and reloaded when ``kb_meta.generation`` changes
-(every import and edit bumps it), so every worker sees an edit on its next search.
+Statistics, vocabulary, each term's posting list (what the full-text index returned for it) and
+fetched passages are cached per process and dropped when ``kb_meta.generation`` changes (every import
+and edit bumps it), so every worker sees an edit on its next search.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from knowledge_base.index import idf
 _TERM = re.compile(r"^\w+$")
 #: a term found in more passages than this does not select candidates (it still counts in ranking)
 MAX_POSTINGS = 5000
+#: cache bounds (ids held in posting lists, passages held) per process
+POSTING_CACHE_IDS = 2_000_000
+PASSAGE_CACHE = 20_000
 _COLUMNS = [c.name for c in KbPassage.__table__.columns]
 
 
@@ -31,6 +35,9 @@ class DbPassageStore:
         self._generation: str | None = None
         self._stats: CorpusStats | None = None
         self._vocab: dict[str, int] | None = None
+        self._postings: dict[str, tuple[str, ...]] = {}
+        self._posting_size = 0
+        self._passages: dict[str, StoredPassage] = {}
 
     # -- cache ------------------------------------------------------------------------------------
     def generation(self) -> str:
@@ -44,6 +51,7 @@ class DbPassageStore:
             if current == self._generation:
                 return False
             self._generation, self._stats, self._vocab = current, None, None
+            self._postings, self._posting_size, self._passages = {}, 0, {}
             return True
 
     # -- PassageStore protocol --------------------------------------------------------------------
@@ -61,12 +69,8 @@ class DbPassageStore:
         return self._stats
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
-        wanted = list(dict.fromkeys(terms))
-        if not wanted:
-            return {}
-        with self.engine.connect() as conn:
-            found = dict(conn.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_(wanted))).all())
-        return {t: found.get(t, 0) for t in wanted}
+        vocabulary = self.vocabulary()  # kb_terms, cached per generation
+        return {t: vocabulary.get(t, 0) for t in dict.fromkeys(terms)}
 
     def candidates(self, terms: Sequence[str], limit: int, category: str | None = None) -> list[StoredPassage]:
         """The same preselection as the library's in-memory store (sum of idf of the matched terms,
@@ -76,20 +80,13 @@ class DbPassageStore:
         dfs = self.doc_freq(usable)
         n = self.stats().n
         score: dict[str, float] = {}
-        with self.engine.connect() as conn:
-            for term in usable:
-                df = dfs.get(term, 0)
-                if not 0 < df <= MAX_POSTINGS:
-                    continue
-                if self.sqlite:
-                    sql = "SELECT passage_id FROM kb_fts WHERE kb_fts MATCH :q"
-                    param = f'"{term}"'
-                else:
-                    sql = "SELECT id FROM kb_passages WHERE tsv @@ to_tsquery('simple', :q)"
-                    param = term
-                weight = idf(n, df)
-                for pid in conn.execute(text(sql), {"q": param}).scalars():
-                    score[pid] = score.get(pid, 0.0) + weight
+        for term in usable:
+            df = dfs.get(term, 0)
+            if not 0 < df <= MAX_POSTINGS:
+                continue
+            weight = idf(n, df)
+            for pid in self._posting(term):
+                score[pid] = score.get(pid, 0.0) + weight
         ranked = sorted(score, key=lambda pid: (-score[pid], pid))
         if not category:
             return self.get(ranked[:limit])
@@ -100,13 +97,33 @@ class DbPassageStore:
                 break
         return out[:limit]
 
-    def get(self, ids: Sequence[str]) -> list[StoredPassage]:
-        if not ids:
-            return []
+    def _posting(self, term: str) -> tuple[str, ...]:
+        """The passages containing ``term``, from the full-text index (FTS5 / tsvector), cached."""
+        cached = self._postings.get(term)
+        if cached is not None:
+            return cached
+        if self.sqlite:
+            sql, param = "SELECT passage_id FROM kb_fts WHERE kb_fts MATCH :q", f'"{term}"'
+        else:
+            sql, param = "SELECT id FROM kb_passages WHERE tsv @@ to_tsquery('simple', :q)", term
         with self.engine.connect() as conn:
-            rows = conn.execute(select(KbPassage.__table__).where(KbPassage.id.in_(list(ids)))).mappings().all()
-        by_id = {r["id"]: StoredPassage.from_row(r) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+            ids = tuple(conn.execute(text(sql), {"q": param}).scalars())
+        if self._posting_size + len(ids) > POSTING_CACHE_IDS:
+            self._postings, self._posting_size = {}, 0
+        self._postings[term] = ids
+        self._posting_size += len(ids)
+        return ids
+
+    def get(self, ids: Sequence[str]) -> list[StoredPassage]:
+        missing = [i for i in dict.fromkeys(ids) if i not in self._passages]
+        if missing:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(KbPassage.__table__).where(KbPassage.id.in_(missing))).mappings().all()
+            if len(self._passages) + len(rows) > PASSAGE_CACHE:
+                self._passages = {}
+            for row in rows:
+                self._passages[row["id"]] = StoredPassage.from_row(row)
+        return [self._passages[i] for i in ids if i in self._passages]
 
     def vocabulary(self) -> dict[str, int]:
         if self._vocab is None:

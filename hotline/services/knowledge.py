@@ -60,10 +60,10 @@ def _replace_passages(session: Session, article_id: str, rows: Sequence[dict]) -
                      "VALUES (:id, :tokens_title, :tokens_tags, :tokens_body)"),
                 [{k: r[k] for k in ("id", "tokens_title", "tokens_tags", "tokens_body")} for r in rows],
             )
-    _apply_term_delta(session, delta)
+    apply_term_delta(session, delta)
 
 
-def _apply_term_delta(session: Session, delta: Counter[str]) -> None:
+def apply_term_delta(session: Session, delta: Counter[str]) -> None:
     changed = {t: d for t, d in delta.items() if d}
     if not changed:
         return
@@ -80,7 +80,7 @@ def _apply_term_delta(session: Session, delta: Counter[str]) -> None:
     session.flush()
 
 
-def _bump_generation(session: Session) -> None:
+def bump_generation(session: Session) -> None:
     meta = session.get(KbMeta, "generation")
     if meta is None:
         session.add(KbMeta(key="generation", value="1"))
@@ -139,7 +139,7 @@ def import_articles(session: Session, articles: Sequence[Article]) -> ImportRepo
         _replace_passages(session, row.id, [])
         session.delete(row)
     if added or updated or removed:
-        _bump_generation(session)
+        bump_generation(session)
     passages = session.scalar(select(func.count()).select_from(KbPassage)) or 0
     return ImportReport(len(articles), passages, added, updated, len(removed))
 
@@ -196,7 +196,7 @@ def save_article(session: Session, article_id: str, edit: ArticleEdit, actor: Ac
                                  categories=article.categories, tags=article.tags, review_by=article.review_by,
                                  body=article.body, author=actor.label, note=edit.note))
     _reindex(session, article)
-    _bump_generation(session)
+    bump_generation(session)
     return article
 
 

@@ -145,3 +145,10 @@ def test_sla_warns_when_the_calendar_runs_out(run):
     result = run("sla", "--from", "2027-03-01T09:00:00+08:00", "--urgency", "urgent", "--kind", "help")
     assert result.exit_code == 0
     assert "2027" in result.output and "警告" in result.output  # CliRunner mixes stderr into output
+
+
+def test_commands_on_an_uninitialised_database_say_so(tmp_path):
+    env = {"HOTLINE_INSTANCE_PATH": str(tmp_path / "fresh")}
+    result = CliRunner().invoke(main, ["kb", "search", "留守儿童", "--json"], env=env)
+    assert result.exit_code == 2
+    assert "hotline init" in result.output and "Traceback" not in result.output

@@ -37,6 +37,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "return": frozenset({R.AGENCY_STAFF}),
     "resolve": frozenset({R.AGENCY_STAFF}),
     "request_extension": frozenset({R.AGENCY_STAFF}),
+    "co_input": frozenset({R.AGENCY_STAFF}),
     "approve_extension": frozenset({R.DISPATCHER, R.ADMIN}),
     "refuse_extension": frozenset({R.DISPATCHER, R.ADMIN}),
     "supervise": frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN}),
@@ -88,8 +89,10 @@ def perform_action(
         raise Conflict(f"工单已被他人修改（当前版本 {ticket.version}），请刷新后重试", code="stale_version")
     if actor.role not in ACTION_ROLES[action]:
         raise Forbidden(f"当前角色不能执行“{lifecycle.ACTION_NAMES_ZH[action]}”", code="role_not_allowed")
-    if actor.role is Role.AGENCY_STAFF and ticket.lead_unit_id != actor.unit_id:
-        raise Forbidden("只有主办单位可以执行此操作", code="not_lead_unit")
+    if actor.role is Role.AGENCY_STAFF and not _unit_may(ticket, actor, action):
+        raise Forbidden(
+            "协办意见由协办单位填写" if action == "co_input" else "只有主办单位可以执行此操作", code="not_lead_unit"
+        )
     ctx = ActionContext(session, ticket, actor, payload, policy, taxonomy, now or utcnow())
     steps = [action]
     if ticket.status == TicketStatus.RECEIVED and action in ("dispatch", "answer"):
@@ -340,6 +343,11 @@ def _notify_police(ctx: ActionContext) -> str | None:
     return ctx.text("note", "通知情况（接警单位、警号等）", required=False)
 
 
+def _co_input(ctx: ActionContext) -> str | None:
+    ctx.event_data["unit"] = next(u.code for u in ctx.ticket.co_units if u.id == ctx.actor.unit_id)
+    return ctx.text("note", "协办意见")
+
+
 ACTION_HANDLERS: dict[str, Callable[[ActionContext], str | None]] = {
     "triage": _triage,
     "answer": _answer,
@@ -356,8 +364,16 @@ ACTION_HANDLERS: dict[str, Callable[[ActionContext], str | None]] = {
     "supervise": _supervise,
     "merge": _merge,
     "notify_police": _notify_police,
+    "co_input": _co_input,
 }
 assert set(ACTION_HANDLERS) == lifecycle.ACTIONS == set(ACTION_ROLES)
+
+
+def _unit_may(ticket: Ticket, actor: Actor, action: str) -> bool:
+    """Lead-unit actions for the lead unit; the co-unit input for co-units only."""
+    if action == "co_input":
+        return any(u.id == actor.unit_id for u in ticket.co_units)
+    return ticket.lead_unit_id == actor.unit_id
 
 
 def buttons_for(ticket: Ticket, actor: Actor) -> list[str]:
@@ -366,7 +382,7 @@ def buttons_for(ticket: Ticket, actor: Actor) -> list[str]:
     for action in lifecycle.allowed_actions(ticket.status):
         if actor.role not in ACTION_ROLES[action]:
             continue
-        if actor.role is Role.AGENCY_STAFF and ticket.lead_unit_id != actor.unit_id:
+        if actor.role is Role.AGENCY_STAFF and not _unit_may(ticket, actor, action):
             continue
         if action == "dispatch" and ticket.status == TicketStatus.RETURNED and actor.role is Role.OPERATOR:
             continue

@@ -14,19 +14,19 @@ from hotline.services.accounts import Actor
 from hotline.services.deadlines import iso_local
 from hotline.services.eligibility import eligibility_hints
 from hotline.services.triage import safe_suggest
-from hotline.state import app_state
+from hotline.state import AppState
 
 
 def assist_call(
     session: Session,
     actor: Actor,
     text: str,
+    state: AppState,
     *,
     phone: str | None = None,
     child_name: str | None = None,
     address: str | None = None,
 ) -> dict[str, Any]:
-    state = app_state()
     suggestion = safe_suggest(state.triage, text) if text.strip() else None
     body: dict[str, Any] = {"suggestion": suggestion.as_record() if suggestion else None, "deadlines": None}
     if suggestion and suggestion.urgency and suggestion.kind:

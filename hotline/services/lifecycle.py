@@ -77,6 +77,7 @@ FLAG_ACTIONS: dict[str, frozenset[TicketStatus]] = {
     "supervise": _OPEN_AT_UNIT | {S.RETURNED, S.RESOLVED},
     "merge": frozenset(set(S) - {S.CLOSED}),
     "notify_police": frozenset(set(S) - {S.CLOSED}),  # 强制报告, recorded with its time
+    "co_input": _OPEN_AT_UNIT,  # a co-unit's contribution (协办意见)
 }
 
 ACTION_NAMES_ZH = {
@@ -96,6 +97,7 @@ ACTION_NAMES_ZH = {
     "supervise": "督办",
     "merge": "合并重复件",
     "notify_police": "通知公安（强制报告）",
+    "co_input": "协办意见",
 }
 
 ACTIONS = frozenset(a for _, a in TRANSITIONS) | frozenset(FLAG_ACTIONS)

@@ -11,7 +11,9 @@ from hotline.errors import InputError
 from hotline.models import SavedView
 from hotline.services.accounts import Actor
 
-ALLOWED_KEYS = frozenset({"status", "category", "urgency", "prefecture", "unit", "overdue", "needs_review"})
+ALLOWED_KEYS = frozenset(
+    {"status", "category", "urgency", "prefecture", "unit", "overdue", "needs_review", "extension_requested"}
+)
 
 
 def save_view(session: Session, actor: Actor, name: str, query: str) -> SavedView:

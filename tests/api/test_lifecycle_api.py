@@ -247,3 +247,19 @@ def test_lists_mask_personal_data(desk):
     item = desk.get("/tickets").get_json()["items"][0]
     assert item["caller"] == {"name": "王**", "phone": "138****1234"}
     assert item["address"] == "农安县某镇幸福村***"
+
+
+def test_co_units_add_their_input_and_only_they(desk, unit, api_as):
+    number, _ = dispatched(desk)
+    police = api_as("agency_staff", "public_security:长春市/农安县")
+    body = police.act(number, "co_input", note="已安排民警走访").get_json()
+    assert body["status"] == "dispatched" and body["events"][-1]["data"]["unit"] == "public_security:长春市/农安县"
+    assert unit.act(number, "co_input", note="x").status_code == 403  # the lead unit reports progress instead
+
+
+def test_queue_filter_for_extension_requests(desk, dispatcher, unit):
+    number, _ = dispatched(desk)
+    unit.act(number, "sign")
+    unit.act(number, "request_extension", days=2, reason="等待材料")
+    listed = dispatcher.get("/tickets", extension_requested="true").get_json()
+    assert [t["number"] for t in listed["items"]] == [number]

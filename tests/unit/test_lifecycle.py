@@ -68,7 +68,7 @@ def test_closed_is_final():
 
 
 def test_allowed_actions_lists_buttons_for_a_dispatched_ticket():
-    assert set(lifecycle.allowed_actions(S.DISPATCHED)) == {"sign", "return", "supervise", "merge", "notify_police"}
+    assert set(lifecycle.allowed_actions(S.DISPATCHED)) == {"sign", "return", "supervise", "merge", "notify_police", "co_input"}
 
 
 def test_unknown_status_is_rejected():

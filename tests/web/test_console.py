@@ -149,6 +149,10 @@ VIEWS = {
     "/console/callbacks": {"operator", "dispatcher", "admin"},
     "/console/dashboard": {"dispatcher", "supervisor", "admin"},
     "/console/export.csv": {"dispatcher", "supervisor", "admin"},
+    "/kb": {"operator", "dispatcher", "agency_staff", "supervisor", "admin"},
+    "/kb/articles/script-001": {"operator", "dispatcher", "agency_staff", "supervisor", "admin"},
+    "/kb/articles/script-001/edit": {"admin"},
+    "/kb/review": {"supervisor", "admin"},
 }
 
 

@@ -121,7 +121,8 @@ def openapi_document() -> dict[str, Any]:
                     "dispatch{unit,co_units,category,kind,urgency}；sign{note}；progress{note}；return{reason}；"
                     "resolve{result}；callback{satisfaction: satisfied|basically_satisfied|unsatisfied}；"
                     "request_extension{days,reason}；approve_extension{note}；refuse_extension{reason}；"
-                    "supervise{note}；merge{into}；close{note}。任一操作可带 version（乐观锁）。",
+                    "supervise{note}；merge{into}；close{note}；notify_police{note}；co_input{note}（协办单位）。"
+                    "任一操作可带 version（乐观锁）。",
                     "parameters": [
                         number_param,
                         {

@@ -154,6 +154,7 @@ def parse_filter(args: dict[str, str]) -> TicketFilter:
         urgency=args.get("urgency") or None,
         prefecture=args.get("prefecture") or None,
         unit_code=args.get("unit") or None,
+        extension_state="requested" if flag("extension_requested") else None,
         overdue=flag("overdue"),
         needs_review=flag("needs_review"),
         page=number("page", 1, 100000),

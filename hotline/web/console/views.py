@@ -12,6 +12,7 @@ from hotline.errors import HotlineError
 from hotline.models import Role, Ticket, utcnow
 from hotline.services import actions, calls, tickets
 from hotline.services.accounts import Actor
+from hotline.services.assist import assist_call
 from hotline.services.deadlines import iso_local
 from hotline.services.privacy import audit, sees_personal_data
 from hotline.state import app_state
@@ -62,12 +63,15 @@ def submit_call(db: Session, actor: Actor) -> Any:
 @console_view(roles=DESK, readonly=True)
 def live_triage(db: Session, actor: Actor) -> Any:
     """Suggestion, deadlines and history while the operator types (JSON for the page's script)."""
+    state = app_state()
     body = request.get_json(silent=True) or {}
-    text = str(body.get("text") or "")[: app_state().settings.max_text_length]
-    from hotline.services.assist import assist_call
+    text = str(body.get("text") or "")[: state.settings.max_text_length]
+    return jsonify(assist_call(db, actor, text, state, phone=_str(body.get("phone")),
+                               child_name=_str(body.get("child_name")), address=_str(body.get("address"))))
 
-    return jsonify(assist_call(db, actor, text, phone=body.get("phone"), child_name=body.get("child_name"),
-                               address=body.get("address")))
+
+def _str(value: Any) -> str | None:
+    return value[:200] if isinstance(value, str) else None
 
 
 @bp.get("/deadlines")

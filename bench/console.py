@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,7 +59,7 @@ def seed(db_url: str, n: int) -> list[str]:
             number = f"12345-{at:%Y%m%d}-B{i:05d}"[:24]
             numbers.append(number)
             rows.append({"number": number, "channel": "phone", "status": "dispatched", "text": TEXTS[i % 5] + f"（{i}）",
-                         "caller_name": "测试", "caller_phone": "13800000000", "received_at": at, "created_at": at,
+                         "caller_name": "测试", "caller_phone": f"138{i:08d}", "received_at": at, "created_at": at,
                          "updated_at": at, "triage_mode": "manual", "needs_review": False, "category": CATEGORIES[i % 5],
                          "kind": "help", "urgency": "normal", "prefecture": "长春市", "county": "农安县",
                          "lead_unit_id": unit, "dispatched_at": at, "resolve_due_at": at + timedelta(days=5),
@@ -82,16 +83,16 @@ def login(base: str, username: str) -> requests.Session:
     return s
 
 
-def run(sessions, total: int, call) -> tuple[float, list[float], int]:  # noqa: ANN001
+def run(sessions, total: int, call) -> tuple[float, list[float], Counter]:  # noqa: ANN001
     lat: list[float] = []
-    errors = 0
+    errors: Counter = Counter()
 
     def one(i: int) -> None:
-        nonlocal errors
         t0 = time.perf_counter()
-        ok = call(sessions[i % len(sessions)], i)
+        resp = call(sessions[i % len(sessions)], i)
         lat.append((time.perf_counter() - t0) * 1000)
-        errors += 0 if ok else 1
+        if not resp.ok:
+            errors[resp.status_code] += 1
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(len(sessions)) as pool:
@@ -116,8 +117,10 @@ def main() -> None:
     numbers = seed(f"sqlite:///{instance / 'hotline.db'}", args.tickets)
     print(f"seeded {args.tickets} tickets in {time.perf_counter() - t0:.1f} s")
     port = random.randint(20000, 40000)
+    log_path = Path(tempfile.gettempdir()) / "hotline-console-bench-server.log"
+    log = log_path.open("w", encoding="utf-8")
     server = subprocess.Popen([str(Path(sys.executable).with_name("hotline")), "serve", "--port", str(port),
-                               "--threads", str(args.users)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--threads", str(args.users)], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -130,21 +133,24 @@ def main() -> None:
         rng = random.Random(1)
         pages = max(1, args.tickets // 50)
         calls = {
-            "healthz (baseline)": lambda s, i: s.get(f"{base}/healthz", timeout=60).ok,
+            "healthz (baseline)": lambda s, i: s.get(f"{base}/healthz", timeout=60),
             "ticket list": lambda s, i: s.get(f"{base}/console/queue?page={rng.randint(1, min(pages, 50))}",
-                                              timeout=60).ok,
-            "ticket page": lambda s, i: s.get(f"{base}/console/tickets/{rng.choice(numbers)}", timeout=60).ok,
+                                              timeout=60),
+            "ticket page": lambda s, i: s.get(f"{base}/console/tickets/{rng.choice(numbers)}", timeout=60),
             "live triage": lambda s, i: s.post(f"{base}/console/triage", json={"text": TEXTS[i % 5]},
-                                               headers={"X-CSRF-Token": s.csrf}, timeout=60).ok,
+                                               headers={"X-CSRF-Token": s.csrf}, timeout=60),
         }
         for name, call in calls.items():
             run(sessions, args.users * 2, call)  # warm up
             took, lat, errors = run(sessions, args.requests, call)
             q = statistics.quantiles(lat, n=100)
-            print(f"{name:20s} {args.requests / took:7.1f} req/s   p50 {q[49]:7.1f} ms   p95 {q[94]:7.1f} ms   errors {errors}")
+            print(f"{name:20s} {args.requests / took:7.1f} req/s   p50 {q[49]:7.1f} ms   p95 {q[94]:7.1f} ms   "
+                  f"errors {sum(errors.values())} {dict(errors) or ''}")
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
+        print(f"server log: {log_path}")
         shutil.rmtree(instance, ignore_errors=True)
 
 

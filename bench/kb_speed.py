@@ -116,12 +116,16 @@ def main() -> None:
             n = len(base) if size == "real" else int(size)
             rows = scaled(base, n)
             took = build(db, rows)
-            store = DbPassageStore(db.engine)
+            store = DbPassageStore(db.reader)
             kb = KnowledgeBase(store)
             store.sync()
             kb.search("预热", limit=10)
             lat = latencies(kb, queries, args.rounds)
             print(f"{name:10s} {n:>7d} passages: build {took:6.1f} s   query p50 {pct(lat, 50):6.1f} ms   p95 {pct(lat, 95):6.1f} ms")
+        if url:  # leave the benchmark database empty again
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
         db.dispose()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from classifier import ArtifactError
 from hotline import create_app
@@ -39,7 +39,10 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
         except DBAPIError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-            click.echo(f"错误：数据库不可用或未初始化（请先运行 hotline init）：{reason}", err=True)
+            if isinstance(exc, OperationalError | ProgrammingError):
+                click.echo(f"错误：数据库不可用或未初始化（请先运行 hotline init）：{reason}", err=True)
+            else:
+                click.echo(f"错误：数据库拒绝了这次写入，未做任何修改：{reason}", err=True)
             sys.exit(2)
 
     return wrapper
@@ -89,6 +92,9 @@ def serve(port: int | None, host: str, threads: int) -> None:
     port = port or state.settings.port
     if not getattr(state.triage, "has_model", False):
         click.echo("提示：尚未训练分类模型，新工单将等待人工分类（运行 hotline train）。")
+    from hotline.services.assist import warm_up
+
+    warm_up(state)  # load the segmenter, model and knowledge-base caches before the first caller
     click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
 

@@ -52,8 +52,9 @@ class Database:
         self.engine = make_engine(url, echo=echo)
         self.is_sqlite = url.startswith("sqlite")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        reader = self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else self.engine
-        self._readers = sessionmaker(reader, expire_on_commit=False)
+        #: for reads outside a unit of work (knowledge-base store): never takes SQLite's write lock
+        self.reader = self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else self.engine
+        self._readers = sessionmaker(self.reader, expire_on_commit=False)
         self._write_lock = RLock()
 
     @contextmanager

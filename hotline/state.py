@@ -33,7 +33,7 @@ class AppState:
         policy = DeadlinePolicy.from_file(settings.sla_policy_path, calendar)
         taxonomy = get_taxonomy()
         db = Database(settings.database_url)
-        store = DbPassageStore(db.engine)
+        store = DbPassageStore(db.reader)
         return cls(
             settings=settings,
             db=db,

@@ -101,6 +101,16 @@ class KnowledgeBase:
         self._vocab = None
         self._masks = None
 
+    @property
+    def is_warm(self) -> bool:
+        return self._vocab is not None and self._masks is not None
+
+    def warm(self) -> None:
+        """Build the cached vocabulary and typo-correction index now (about 2 s on the real corpus)
+        rather than inside the first search."""
+        self.vocabulary()
+        self._correction_index()
+
     # ---------------------------------------------------------------- search
 
     def search(self, query: str, limit: int = 10, category: str | None = None) -> list[Hit]:

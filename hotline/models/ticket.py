@@ -43,12 +43,12 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     text: Mapped[str] = mapped_column(Text)
     caller_name: Mapped[str | None] = mapped_column(String(64))
-    caller_phone: Mapped[str | None] = mapped_column(String(32))
-    child_name: Mapped[str | None] = mapped_column(String(64))
+    caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    child_name: Mapped[str | None] = mapped_column(String(64), index=True)
     child_age: Mapped[int | None] = mapped_column(Integer)
     child_gender: Mapped[str | None] = mapped_column(String(8))
-    address: Mapped[str | None] = mapped_column(String(200))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(200), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -94,9 +94,9 @@ class Ticket(Base):
 
     lead_unit: Mapped[AgencyUnit | None] = relationship(lazy="joined", foreign_keys=[lead_unit_id])
     merged_into: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
-    co_units: Mapped[list[AgencyUnit]] = relationship(secondary=ticket_co_units, lazy="selectin")
+    co_units: Mapped[list[AgencyUnit]] = relationship(secondary=ticket_co_units)
     events: Mapped[list[TicketEvent]] = relationship(
-        back_populates="ticket", order_by="TicketEvent.id", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
 
 

@@ -4,6 +4,7 @@ caller's / child's history."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,8 @@ from hotline.services.deadlines import iso_local
 from hotline.services.eligibility import eligibility_hints
 from hotline.services.triage import safe_suggest
 from hotline.state import AppState
+
+log = logging.getLogger(__name__)
 
 
 def assist_call(
@@ -57,3 +60,13 @@ def assist_call(
         for t in history
     ]
     return body
+
+
+def warm_up(state: AppState) -> None:
+    """Pay the one-off costs (segmenter dictionary, first prediction, knowledge-base vocabulary and
+    typo index) at start-up instead of on the first operator's keystroke."""
+    safe_suggest(state.triage, "孩子父母外出务工，孩子一个人在家")
+    try:
+        knowledge.related(state.kb, state.kb_store, "孩子父母外出务工")
+    except Exception:  # a missing knowledge base must not stop the server; searches will say so
+        log.exception("knowledge-base warm-up failed")

@@ -29,7 +29,7 @@ _COLUMNS = [c.name for c in KbPassage.__table__.columns]
 
 class DbPassageStore:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self.engine = engine  # a read-only engine (Database.reader): deferred BEGIN on SQLite
         self.sqlite = engine.dialect.name == "sqlite"
         self._lock = threading.Lock()
         self._generation: str | None = None

@@ -264,7 +264,7 @@ def list_tickets(
         stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
     if flt.overdue:
         stmt = stmt.where(Ticket.status.in_(OPEN_AT_UNIT), Ticket.resolve_due_at < (now or utcnow()))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = session.scalar(stmt.with_only_columns(func.count(Ticket.id)).order_by(None)) or 0
     order = {
         "newest": (Ticket.id.desc(),),
         "deadline": (Ticket.resolve_due_at.asc(), Ticket.id),

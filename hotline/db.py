@@ -17,13 +17,17 @@ from threading import RLock
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+#: a request may hold its unit of work's connection while the knowledge-base store opens a second one,
+#: so the pool must hold two per server thread (16 by default) with room to spare
+POOL = {"pool_size": 16, "max_overflow": 48}
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}, **POOL)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **POOL)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -20,14 +20,18 @@ from sqlalchemy.orm import Session, sessionmaker
 #: a request may hold its unit of work's connection while the knowledge-base store opens a second one,
 #: so the pool must hold two per server thread (16 by default) with room to spare
 POOL = {"pool_size": 16, "max_overflow": 48}
+#: SQL parameters carry children's and callers' data: keep them out of error messages and logs
+PRIVATE = {"hide_parameters": True}
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}, **POOL)
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}, **POOL, **PRIVATE
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, **POOL)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **POOL, **PRIVATE)
 
 
 def _configure_sqlite(engine: Engine) -> None:

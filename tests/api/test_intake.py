@@ -194,3 +194,16 @@ def test_health_reports_a_dead_database(tmp_path):
     broken = create_app({"instance_path": tmp_path, "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     resp = broken.test_client().get("/healthz")
     assert resp.status_code == 503 and resp.get_json()["database"] is False
+
+
+def test_database_errors_never_carry_personal_data(state):
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with state.db.transaction() as session:
+            session.execute(sql("INSERT INTO no_such_table (x) VALUES (:phone)"), {"phone": "13812341234"})
+    except DBAPIError as exc:
+        assert "13812341234" not in str(exc)
+    else:
+        raise AssertionError("the insert should have failed")

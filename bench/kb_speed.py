@@ -23,8 +23,9 @@ from sqlalchemy import text
 
 from hotline.db import Database
 from hotline.migrate import upgrade
+from hotline.models import KbArticle
 from hotline.services.kb_store import DbPassageStore
-from hotline.services.knowledge import apply_term_delta, bump_generation
+from hotline.services.knowledge import bump_generation, replace_passages
 from knowledge_base import InMemoryStore, KnowledgeBase, StoredPassage, all_passages, index_passage, load_articles
 
 QUERIES = Path(__file__).resolve().parents[1] / "knowledge_base" / "data" / "queries.yaml"
@@ -46,34 +47,13 @@ def scaled(base: list[StoredPassage], size: int, seed: int = 7) -> list[dict]:
 
 
 def build(db: Database, rows: list[dict]) -> float:
-    from collections import Counter
-
+    """Index the rows as one article through the same code the app uses for imports and edits."""
     t0 = time.perf_counter()
     with db.transaction() as s:
-        sqlite = db.is_sqlite
-        s.execute(text("DELETE FROM kb_passages"))
-        s.execute(text("DELETE FROM kb_terms"))
-        if sqlite:
-            s.execute(text("DELETE FROM kb_fts"))
-        s.execute(text("DELETE FROM kb_articles WHERE id = 'bench'"))
-        s.execute(text("INSERT INTO kb_articles (id, title, type, categories, tags, source, version, cites, "
-                       "updated_at, updated_by) VALUES ('bench', 'bench', 'law', '[]', '[]', '', 1, '[]', "
-                       "CURRENT_TIMESTAMP, 'bench')"))
-        for start in range(0, len(rows), 2000):
-            chunk = rows[start:start + 2000]
-            s.execute(text("INSERT INTO kb_passages (id, article_id, ordinal, type, title, text, source, categories, tags, "
-                           "cites, superseded, effective, tokens_title, tokens_tags, tokens_body) VALUES (:id, :article_id, "
-                           ":ordinal, :type, :title, :text, :source, :categories, :tags, :cites, :superseded, :effective, "
-                           ":tokens_title, :tokens_tags, :tokens_body)"),
-                      [{**r, "categories": str(r["categories"]).replace("'", '"'), "tags": str(r["tags"]).replace("'", '"'),
-                        "cites": str(r["cites"]).replace("'", '"')} for r in chunk])
-            if sqlite:
-                s.execute(text("INSERT INTO kb_fts (passage_id, tokens_title, tokens_tags, tokens_body) "
-                               "VALUES (:id, :tokens_title, :tokens_tags, :tokens_body)"), chunk)
-        delta: Counter[str] = Counter()
-        for r in rows:
-            delta.update(set(f"{r['tokens_title']} {r['tokens_tags']} {r['tokens_body']}".split()))
-        apply_term_delta(s, delta)
+        if s.get(KbArticle, "bench") is None:
+            s.add(KbArticle(id="bench", title="bench", type="law", updated_by="bench"))
+            s.flush()
+        replace_passages(s, "bench", rows)
         bump_generation(s)
     return time.perf_counter() - t0
 

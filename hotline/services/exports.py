@@ -43,12 +43,17 @@ def export_rows(session: Session, actor: Actor, flt: TicketFilter, taxonomy: Tax
     return rows
 
 
+def _cell(value: str) -> str:
+    """A leading = + - @ would run as a formula in a spreadsheet: neutralise it."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 def to_csv(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(HEADER)
-    for row in rows:  # a leading = + - @ would run as a formula in a spreadsheet: neutralise it
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so that Excel reads UTF-8
 
 
@@ -57,7 +62,7 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     sheet = book.create_sheet("工单")
     sheet.append(HEADER)
     for row in rows:
-        sheet.append(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
+        sheet.append([_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 
 from hotline.models import KbMeta, KbPassage, KbTerm
 from knowledge_base import CorpusStats, StoredPassage
@@ -130,7 +130,3 @@ class DbPassageStore:
             with self.engine.connect() as conn:
                 self._vocab = dict(conn.execute(select(KbTerm.term, KbTerm.df)).all())
         return self._vocab
-
-    def passage_count(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(KbPassage)) or 0

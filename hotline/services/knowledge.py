@@ -40,7 +40,7 @@ def _terms(row: dict) -> set[str]:
     return set(f"{row['tokens_title']} {row['tokens_tags']} {row['tokens_body']}".split())
 
 
-def _replace_passages(session: Session, article_id: str, rows: Sequence[dict]) -> None:
+def replace_passages(session: Session, article_id: str, rows: Sequence[dict]) -> None:
     """Swap an article's passages, keeping kb_terms and the FTS index in step."""
     old = session.execute(select(KbPassage.__table__).where(KbPassage.article_id == article_id)).mappings().all()
     delta: Counter[str] = Counter()
@@ -133,11 +133,11 @@ def import_articles(session: Session, articles: Sequence[Article]) -> ImportRepo
             updated += 1
         else:
             continue
-        _replace_passages(session, art.id, _rows_for(art, art.passages))
+        replace_passages(session, art.id, _rows_for(art, art.passages))
     wanted = {a.id for a in articles}
     removed = [a for a in existing.values() if a.id not in wanted and a.updated_by == "import"]
     for row in removed:
-        _replace_passages(session, row.id, [])
+        replace_passages(session, row.id, [])
         session.delete(row)
     if added or updated or removed:
         bump_generation(session)
@@ -222,7 +222,7 @@ def _reindex(session: Session, article: KbArticle) -> None:
                           effective=date.fromisoformat(p.effective) if p.effective else None,
                           tags=tuple(article.tags), cites=tuple(p.cites))
         rows.append(_passage_row(index_passage(passage), article.id, i))
-    _replace_passages(session, article.id, rows)
+    replace_passages(session, article.id, rows)
 
 
 def due_for_review(session: Session, today: date) -> list[KbArticle]:

@@ -71,7 +71,6 @@ def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime |
 
 
 def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime, limit: int = 50) -> list[UnitFigures]:
-    one = 1
     stmt = (
         visible_tickets(actor)
         .join(AgencyUnit, AgencyUnit.id == Ticket.lead_unit_id)
@@ -79,12 +78,12 @@ def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime,
         .with_only_columns(
             AgencyUnit.name,
             func.count(),
-            func.sum(case((Ticket.signed_at <= Ticket.sign_due_at, one), else_=0)),
-            func.sum(case((or_(Ticket.signed_at.is_not(None), Ticket.sign_due_at < now), one), else_=0)),
-            func.sum(case((Ticket.resolved_at <= Ticket.resolve_due_at, one), else_=0)),
-            func.sum(case((or_(Ticket.resolved_at.is_not(None), Ticket.resolve_due_at < now), one), else_=0)),
-            func.sum(case((Ticket.satisfaction.in_(("satisfied", "basically_satisfied")), one), else_=0)),
-            func.sum(case((Ticket.satisfaction.is_not(None), one), else_=0)),
+            func.sum(case((Ticket.signed_at <= Ticket.sign_due_at, 1), else_=0)),
+            func.sum(case((or_(Ticket.signed_at.is_not(None), Ticket.sign_due_at < now), 1), else_=0)),
+            func.sum(case((Ticket.resolved_at <= Ticket.resolve_due_at, 1), else_=0)),
+            func.sum(case((or_(Ticket.resolved_at.is_not(None), Ticket.resolve_due_at < now), 1), else_=0)),
+            func.sum(case((Ticket.satisfaction.in_(("satisfied", "basically_satisfied")), 1), else_=0)),
+            func.sum(case((Ticket.satisfaction.is_not(None), 1), else_=0)),
         )
         .group_by(AgencyUnit.name)
         .order_by(func.count().desc())

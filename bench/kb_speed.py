@@ -22,10 +22,10 @@ import yaml
 from sqlalchemy import text
 
 from hotline.db import Database
+from hotline.knowledge.content import bump_generation, replace_passages
+from hotline.knowledge.models import KbArticle
+from hotline.knowledge.store import DbPassageStore
 from hotline.migrate import upgrade
-from hotline.models import KbArticle
-from hotline.services.kb_store import DbPassageStore
-from hotline.services.knowledge import bump_generation, replace_passages
 from knowledge_base import InMemoryStore, KnowledgeBase, StoredPassage, all_passages, index_passage, load_articles
 
 QUERIES = Path(__file__).resolve().parents[1] / "knowledge_base" / "data" / "queries.yaml"

@@ -58,7 +58,7 @@ def main() -> None:
 @friendly_errors
 def init(demo: bool) -> None:
     """初始化数据库：迁移到最新结构，载入地区与承办单位（可重复执行）。"""
-    from hotline.services import bootstrap
+    from hotline import bootstrap
 
     app = create_app()
     state = _state(app)
@@ -92,7 +92,7 @@ def serve(port: int | None, host: str, threads: int) -> None:
     port = port or state.settings.port
     if not getattr(state.triage, "has_model", False):
         click.echo("提示：尚未训练分类模型，新工单将等待人工分类（运行 hotline train）。")
-    from hotline.services.assist import warm_up
+    from hotline.tickets.assist import warm_up
 
     warm_up(state)  # load the segmenter, model and knowledge-base caches before the first caller
     click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
@@ -113,7 +113,7 @@ def user() -> None:
 @friendly_errors
 def user_create(username: str, role: str, unit_code: str | None, display_name: str, password_stdin: bool) -> None:
     """创建用户（密码从标准输入读取，不出现在命令行）。"""
-    from hotline.services.accounts import create_user
+    from hotline.accounts.users import create_user
 
     password = _read_password()
     with _state(create_app()).db.transaction() as session:
@@ -127,7 +127,7 @@ def user_create(username: str, role: str, unit_code: str | None, display_name: s
 @friendly_errors
 def user_set_password(username: str, password_stdin: bool) -> None:
     """重设用户密码（从标准输入读取）。"""
-    from hotline.services.accounts import set_password
+    from hotline.accounts.users import set_password
 
     password = _read_password()
     with _state(create_app()).db.transaction() as session:
@@ -154,7 +154,7 @@ def token() -> None:
 @friendly_errors
 def token_create(name: str, role: str, unit_code: str | None) -> None:
     """创建访问令牌；令牌只打印这一次（库中只保存其哈希）。"""
-    from hotline.services.accounts import create_token
+    from hotline.accounts.tokens import create_token
 
     with _state(create_app()).db.transaction() as session:
         _, secret = create_token(session, name, role, unit_code=unit_code)
@@ -169,9 +169,10 @@ def token_create(name: str, role: str, unit_code: str | None) -> None:
 def sla(start: str, urgency: str, kind: str) -> None:
     """打印该时刻派单的各项时限（JSON，+08:00）。"""
     from hotline.config import policy_paths
-    from hotline.services.deadlines import DeadlinePolicy
-    from hotline.services.workcalendar import SHANGHAI, WorkCalendar
     from hotline.taxonomy import get_taxonomy
+    from hotline.tickets.deadlines import DeadlinePolicy
+    from hotline.tickets.workcalendar import WorkCalendar
+    from hotline.timeutil import SHANGHAI
 
     sla_policy_path, holidays_path = policy_paths()
     taxonomy = get_taxonomy()
@@ -204,7 +205,7 @@ def kb() -> None:
 @friendly_errors
 def kb_search(query: str, limit: int, as_json: bool) -> None:
     """检索知识库，最相关的在前。"""
-    from hotline.services.knowledge import search
+    from hotline.knowledge.content import search
 
     state = _state(create_app())
     result = search(state.kb, state.kb_store, query, limit=limit)
@@ -225,7 +226,7 @@ def kb_search(query: str, limit: int, as_json: bool) -> None:
 @friendly_errors
 def kb_import(sources_dir: str | None) -> None:
     """（重新）导入知识库文件；可重复执行，控制台中编辑过的条目保留编辑。"""
-    from hotline.services.knowledge import import_articles, load_kb_content
+    from hotline.knowledge.content import import_articles, load_kb_content
 
     state = _state(create_app())
     articles = load_kb_content(sources_dir)
@@ -270,7 +271,7 @@ def train(corpus: tuple[str, ...], out: str | None, with_feedback: bool, if_miss
             click.echo(f"现有模型不可用，重新训练：{exc}", err=True)
     feedback: list = []
     if with_feedback:
-        from hotline.services.feedback import collect_feedback
+        from hotline.tickets.corrections import collect_feedback
 
         with _state(create_app()).db.transaction(readonly=True) as session:
             feedback = collect_feedback(session)

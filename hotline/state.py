@@ -8,11 +8,11 @@ from flask import current_app
 
 from hotline.config import Settings
 from hotline.db import Database
-from hotline.services.deadlines import DeadlinePolicy
-from hotline.services.kb_store import DbPassageStore
-from hotline.services.triage import Triage, load_triage
-from hotline.services.workcalendar import WorkCalendar
+from hotline.knowledge.store import DbPassageStore
 from hotline.taxonomy import Taxonomy, get_taxonomy
+from hotline.tickets.deadlines import DeadlinePolicy
+from hotline.tickets.triage import Triage, load_triage
+from hotline.tickets.workcalendar import WorkCalendar
 from knowledge_base import KnowledgeBase
 
 

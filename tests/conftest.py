@@ -71,7 +71,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     from hotline import create_app
-    from hotline.services.bootstrap import initialise
+    from hotline.bootstrap import initialise
 
     instance = tmp_path_factory.mktemp("instance")
     application = create_app({"instance_path": instance, "database_url": database_url, "testing": True})
@@ -90,7 +90,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    from hotline.services.triage import ClassifierTriage
+    from hotline.tickets.triage import ClassifierTriage
 
     state = request.getfixturevalue("app").extensions["hotline"]
     state.triage = ClassifierTriage(None, state.taxonomy)  # the default without a model: rules only
@@ -107,7 +107,7 @@ def client(app):
 @pytest.fixture
 def make_token(state) -> Callable[..., str]:
     """make_token(role, unit=None) -> a bearer token string."""
-    from hotline.services.accounts import create_token
+    from hotline.accounts.tokens import create_token
 
     counter = iter(range(1, 10_000))
 
@@ -173,7 +173,7 @@ def make_user(state) -> Callable[..., str]:
     """make_user(role, unit=None) -> the username of a new user with the shared test password."""
     from tests_support import PASSWORD, next_id
 
-    from hotline.services.accounts import create_user
+    from hotline.accounts.users import create_user
 
     def _make(role: str, unit: str | None = None) -> str:
         username = f"{role}{next_id()}"

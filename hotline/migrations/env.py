@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from hotline.migrate import include_object
-from hotline.models import Base
+from hotline.models import Base  # every domain's tables
 
 config = context.config
 target_metadata = Base.metadata

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from hotline.models import User
-from hotline.services.accounts import LOGIN_FAILED, rotate_session_nonce
-from hotline.services.accounts import login as check_login
+from hotline.accounts.models import User
+from hotline.accounts.users import LOGIN_FAILED, rotate_session_nonce
+from hotline.accounts.users import login as check_login
 from hotline.state import app_state
 from hotline.web.session_auth import safe_next, start_session
 

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
 from hotline.errors import HotlineError, InputError
-from hotline.models import Role, utcnow
-from hotline.services import knowledge
-from hotline.services.accounts import Actor
-from hotline.services.workcalendar import SHANGHAI
+from hotline.knowledge import content as knowledge
 from hotline.state import app_state
+from hotline.timeutil import SHANGHAI, utcnow
 from hotline.web.session_auth import console_view
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")

@@ -14,9 +14,11 @@ from typing import Any
 from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
-from hotline.models import Role, User, utcnow
-from hotline.services.accounts import Actor, actor_for
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role, User
+from hotline.accounts.users import actor_for
 from hotline.state import app_state
+from hotline.timeutil import utcnow
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from markupsafe import Markup, escape
 
-from hotline.models import CHANNELS, Role, utcnow
-from hotline.services import lifecycle
-from hotline.services.accounts import ROLE_NAMES_ZH
-from hotline.services.privacy import mask_address, mask_name, mask_phone
+from hotline.accounts.models import ROLE_NAMES_ZH, Role
+from hotline.accounts.privacy import mask_address, mask_name, mask_phone
+from hotline.tickets import lifecycle
+from hotline.tickets.models import CHANNELS
+from hotline.timeutil import utcnow
 from hotline.web.console.views import local_time, nav_items
 
 

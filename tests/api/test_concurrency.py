@@ -6,7 +6,7 @@ from threading import Barrier
 import requests
 from sqlalchemy import func, select
 
-from hotline.models import Ticket, TicketEvent
+from hotline.tickets.models import Ticket, TicketEvent
 
 CALL = {"channel": "phone", "text": "来电人反映，孩子放学后一直没人接，想咨询托管服务。"}
 LABELS = {"category": "guardianship", "kind": "help", "urgency": "normal", "prefecture": "长春市", "county": "农安县"}

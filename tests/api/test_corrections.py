@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from hotline.models import LabelCorrection
-from hotline.services.triage import TriageSuggestion
+from hotline.tickets.models import LabelCorrection
+from hotline.tickets.triage import TriageSuggestion
 
 CALL = {"channel": "phone", "text": "来电人反映孩子在学校被同学打伤，班主任不管。"}
 

@@ -5,8 +5,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import Ticket
-from hotline.services.triage import TriageSuggestion
+from hotline.tickets.models import Ticket
+from hotline.tickets.triage import TriageSuggestion
 
 CALL = {"channel": "phone", "text": "来电人反映，农安县某村孩子父母在外务工，孩子由爷爷照看，想咨询补贴。"}
 

@@ -3,7 +3,7 @@
 import json
 
 from classifier import load_classifier
-from hotline.services.triage import ClassifierTriage, load_triage
+from hotline.tickets.triage import ClassifierTriage, load_triage
 
 EMERGENCY = "来电人说邻居家7岁孩子一个人在家，大人两天没回来了，孩子一直在哭，现在家里没吃的。农安县某村。"
 

@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from hotline.accounts.models import ApiToken, User
 from hotline.cli import main
-from hotline.models import ApiToken, Ticket, User
+from hotline.tickets.models import Ticket
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from hotline.db import make_engine
 from hotline.migrate import include_object, upgrade
-from hotline.models import Base
+from hotline.models import Base  # every domain's tables
 
 
 def test_empty_sqlite_upgrades_to_head(tmp_path):

@@ -6,9 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
-from hotline.models import KbArticle, KbPassage, Role
-from hotline.services import knowledge
-from hotline.services.accounts import Actor
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
+from hotline.knowledge import content as knowledge
+from hotline.knowledge.models import KbArticle, KbPassage
 from knowledge_base import InMemoryStore, KnowledgeBase, all_passages
 
 ADMIN = Actor("user", "kb-admin", Role.ADMIN)

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from hotline.config import DATA_DIR
-from hotline.services.deadlines import DeadlinePolicy, Duration, PolicyError
-from hotline.services.workcalendar import SHANGHAI, CalendarError, WorkCalendar
+from hotline.tickets.deadlines import DeadlinePolicy, Duration, PolicyError
+from hotline.tickets.workcalendar import CalendarError, WorkCalendar
+from hotline.timeutil import SHANGHAI
 
 
 def at(text: str) -> datetime:

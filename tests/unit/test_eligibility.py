@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.services.eligibility import RULES, eligibility_hints
+from hotline.knowledge.eligibility import RULES, eligibility_hints
 from knowledge_base import all_passages, load_articles
 
 

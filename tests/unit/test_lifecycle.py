@@ -2,8 +2,8 @@
 
 import pytest
 
-from hotline.services import lifecycle
-from hotline.services.lifecycle import FLAG_ACTIONS, TRANSITIONS, TicketStatus, TransitionRefused, next_status
+from hotline.tickets import lifecycle
+from hotline.tickets.lifecycle import FLAG_ACTIONS, TRANSITIONS, TicketStatus, TransitionRefused, next_status
 
 S = TicketStatus
 

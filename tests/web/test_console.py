@@ -6,7 +6,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from hotline.models import AuditEntry, Ticket
+from hotline.accounts.models import AuditEntry
+from hotline.tickets.models import Ticket
 
 UNIT = "civil_affairs:长春市/农安县"
 CALL = {

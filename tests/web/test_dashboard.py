@@ -7,7 +7,7 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from hotline.models import AuditEntry
+from hotline.accounts.models import AuditEntry
 
 UNIT = "civil_affairs:长春市/农安县"
 CALL = {"caller_name": "王小红", "caller_phone": "13812341234", "address": "农安县某镇幸福村3组5号",

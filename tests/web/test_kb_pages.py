@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from hotline.models import KbArticle
+from hotline.knowledge.models import KbArticle
 
 
 def test_search_page_finds_and_highlights(login):

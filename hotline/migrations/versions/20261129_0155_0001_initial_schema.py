@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hotline.models.base
+import hotline.orm
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -56,8 +56,8 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('token_sha256', sa.String(length=64), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', hotline.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', hotline.orm.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', hotline.orm.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['unit_id'], ['agency_units.id'], name=op.f('fk_api_tokens_unit_id_agency_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
@@ -75,9 +75,9 @@ def upgrade() -> None:
     sa.Column('child_age', sa.Integer(), nullable=True),
     sa.Column('child_gender', sa.String(length=8), nullable=True),
     sa.Column('address', sa.String(length=200), nullable=True),
-    sa.Column('received_at', hotline.models.base.UTCDateTime(), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('received_at', hotline.orm.UTCDateTime(), nullable=False),
+    sa.Column('created_at', hotline.orm.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', hotline.orm.UTCDateTime(), nullable=False),
     sa.Column('triage_mode', sa.String(length=16), nullable=False),
     sa.Column('predicted', sa.JSON(), nullable=True),
     sa.Column('needs_review', sa.Boolean(), nullable=False),
@@ -88,16 +88,16 @@ def upgrade() -> None:
     sa.Column('prefecture', sa.String(length=32), nullable=True),
     sa.Column('county', sa.String(length=32), nullable=True),
     sa.Column('lead_unit_id', sa.Integer(), nullable=True),
-    sa.Column('dispatched_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('sign_due_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('first_feedback_due_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('resolve_due_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('return_due_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('callback_due_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('signed_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('first_feedback_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('resolved_at', hotline.models.base.UTCDateTime(), nullable=True),
-    sa.Column('closed_at', hotline.models.base.UTCDateTime(), nullable=True),
+    sa.Column('dispatched_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('sign_due_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('first_feedback_due_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('resolve_due_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('return_due_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('callback_due_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('signed_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('first_feedback_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('resolved_at', hotline.orm.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', hotline.orm.UTCDateTime(), nullable=True),
     sa.Column('result', sa.Text(), nullable=True),
     sa.Column('callback_wanted', sa.Boolean(), nullable=False),
     sa.Column('satisfaction', sa.String(length=16), nullable=True),
@@ -127,8 +127,8 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(), nullable=False),
-    sa.Column('password_changed_at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', hotline.orm.UTCDateTime(), nullable=False),
+    sa.Column('password_changed_at', hotline.orm.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['agency_units.id'], name=op.f('fk_users_unit_id_agency_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -137,7 +137,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=128), nullable=False),
     sa.Column('request_sha256', sa.String(length=64), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', hotline.orm.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_idempotency_keys_ticket_id_tickets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_idempotency_keys'))
     )
@@ -151,7 +151,7 @@ def upgrade() -> None:
     op.create_table('ticket_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', hotline.orm.UTCDateTime(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('from_status', sa.String(length=16), nullable=True),
     sa.Column('to_status', sa.String(length=16), nullable=True),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hotline.models.base
+import hotline.orm
 
 
 revision: str = '0002'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table('label_corrections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', hotline.orm.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=96), nullable=False),
     sa.Column('field', sa.String(length=16), nullable=False),
     sa.Column('predicted', sa.String(length=32), nullable=True),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hotline.models.base
+import hotline.orm
 
 
 revision: str = '0003'
@@ -24,8 +24,8 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_nonce', sa.String(length=32), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('locked_until', hotline.models.base.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('last_login_at', hotline.models.base.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('locked_until', hotline.orm.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('last_login_at', hotline.orm.UTCDateTime(), nullable=True))
 
     # ### end Alembic commands ###
 

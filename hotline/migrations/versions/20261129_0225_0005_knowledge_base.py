@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hotline.models.base
+import hotline.orm
 
 
 revision: str = '0005'
@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('superseded_by', sa.String(length=64), nullable=True),
     sa.Column('body', sa.Text(), nullable=True),
     sa.Column('cites', sa.JSON(), nullable=False),
-    sa.Column('updated_at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', hotline.orm.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sa.String(length=96), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles'))
     )
@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('review_by', sa.Date(), nullable=True),
     sa.Column('body', sa.Text(), nullable=True),
     sa.Column('author', sa.String(length=96), nullable=False),
-    sa.Column('at', hotline.models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', hotline.orm.UTCDateTime(), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_article_versions_article_id_kb_articles'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article_versions')),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotline.models import CHANNELS
-from hotline.services import lifecycle
+from hotline.tickets import lifecycle
+from hotline.tickets.models import CHANNELS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Request
 
+from hotline.accounts.privacy import mask_address, mask_name, mask_phone
 from hotline.errors import HotlineError, InputError
-from hotline.models import CHANNELS, Ticket
-from hotline.services import lifecycle
-from hotline.services.deadlines import iso_local
-from hotline.services.privacy import mask_address, mask_name, mask_phone
-from hotline.services.tickets import IntakeRequest, TicketFilter
-from hotline.services.workcalendar import SHANGHAI
+from hotline.tickets import lifecycle
+from hotline.tickets.intake import IntakeRequest
+from hotline.tickets.models import CHANNELS, Ticket
+from hotline.tickets.queries import TicketFilter
+from hotline.timeutil import SHANGHAI, iso_local
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{2,19}$")
 _INTAKE_FIELDS = {"external_id", "channel", "text", "caller", "child", "address", "received_at"}

@@ -9,11 +9,12 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
+from hotline.accounts.privacy import UNMASKED_ROLES
+from hotline.accounts.tokens import authenticate_token
 from hotline.errors import Unauthorized
-from hotline.services import actions, tickets
-from hotline.services.accounts import Actor, authenticate_token
-from hotline.services.privacy import UNMASKED_ROLES
 from hotline.state import app_state
+from hotline.tickets import actions, intake, queries
 from hotline.web.api import schemas
 from hotline.web.api.openapi import openapi_document
 
@@ -52,7 +53,7 @@ def create_ticket(session: Session, actor: Actor) -> Any:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 128:
         raise schemas.InputError("Idempotency-Key 不能超过 128 个字符", code="too_long")
-    ticket, created = tickets.intake(session, req, actor, idempotency_key=key, triage=state.triage)
+    ticket, created = intake.intake(session, req, actor, idempotency_key=key, triage=state.triage)
     return jsonify(schemas.ticket_json(ticket, masked=False)), 201 if created else 200
 
 
@@ -60,7 +61,7 @@ def create_ticket(session: Session, actor: Actor) -> Any:
 @api_view(readonly=True)
 def list_tickets(session: Session, actor: Actor) -> Any:
     flt = schemas.parse_filter(request.args.to_dict())
-    items, total = tickets.list_tickets(session, actor, flt)
+    items, total = queries.list_tickets(session, actor, flt)
     return jsonify(
         {
             "items": [schemas.ticket_json(t, masked=True) for t in items],
@@ -74,7 +75,7 @@ def list_tickets(session: Session, actor: Actor) -> Any:
 @bp.get("/tickets/<number>")
 @api_view(readonly=True)
 def get_ticket(session: Session, actor: Actor, number: str) -> Any:
-    ticket = tickets.get_ticket(session, number, actor)
+    ticket = queries.get_ticket(session, number, actor)
     return jsonify(schemas.ticket_json(ticket, masked=actor.role not in UNMASKED_ROLES, with_events=True))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from hotline.errors import InputError
-from hotline.services.calls import CallOutcome
-from hotline.services.tickets import IntakeRequest, TicketFilter
+from hotline.tickets.calls import CallOutcome
+from hotline.tickets.intake import IntakeRequest
+from hotline.tickets.queries import TicketFilter
 from hotline.web.api import schemas
 
 LABEL_FIELDS = ("category", "kind", "urgency", "prefecture", "county")

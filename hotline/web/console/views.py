@@ -8,14 +8,15 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
+from hotline.accounts.privacy import audit, sees_personal_data
 from hotline.errors import HotlineError
-from hotline.models import Role, Ticket, utcnow
-from hotline.services import actions, calls, tickets
-from hotline.services.accounts import Actor
-from hotline.services.assist import assist_call
-from hotline.services.deadlines import iso_local
-from hotline.services.privacy import audit, sees_personal_data
 from hotline.state import app_state
+from hotline.tickets import actions, calls, queries
+from hotline.tickets.assist import assist_call
+from hotline.tickets.models import Ticket
+from hotline.timeutil import iso_local, utcnow
 from hotline.web.console import forms
 from hotline.web.session_auth import console_view
 
@@ -87,7 +88,7 @@ def deadlines_preview(db: Session, actor: Actor) -> Any:
 @bp.get("/tickets/<number>")
 @console_view(readonly=True)
 def ticket(db: Session, actor: Actor, number: str) -> Any:
-    found = tickets.get_ticket(db, number, actor)
+    found = queries.get_ticket(db, number, actor)
     return _ticket_page(db, actor, found, unmasked=sees_personal_data(actor, found))
 
 
@@ -95,7 +96,7 @@ def ticket(db: Session, actor: Actor, number: str) -> Any:
 @console_view()
 def reveal(db: Session, actor: Actor, number: str) -> Any:
     """Show masked personal data once; every reveal is audited (who, when, which ticket, from where)."""
-    found = tickets.get_ticket(db, number, actor)
+    found = queries.get_ticket(db, number, actor)
     audit(db, actor, "reveal", f"ticket:{number}", "caller,child,address", request.remote_addr)
     return _ticket_page(db, actor, found, unmasked=True)
 
@@ -124,8 +125,8 @@ def ticket_action(db: Session, actor: Actor, number: str, action: str) -> Any:
     return redirect(url_for("console.ticket", number=number))
 
 
-def _list_page(db: Session, actor: Actor, title: str, flt: tickets.TicketFilter, **extra: Any) -> Any:
-    items, total = tickets.list_tickets(db, actor, flt)
+def _list_page(db: Session, actor: Actor, title: str, flt: queries.TicketFilter, **extra: Any) -> Any:
+    items, total = queries.list_tickets(db, actor, flt)
     extra.setdefault("with_countdown", False)
     extra.setdefault("callback", False)
     extra.setdefault("filters", False)
@@ -140,8 +141,8 @@ def queue(db: Session, actor: Actor) -> Any:
         flt = forms.parse_queue(request.args)
     except HotlineError as exc:
         flash(exc.message, "error")
-        flt = tickets.TicketFilter()
-    from hotline.services.views import saved_views
+        flt = queries.TicketFilter()
+    from hotline.tickets.saved_views import saved_views
 
     return _list_page(db, actor, "工单查询", flt, filters=True, saved=saved_views(db, actor))
 
@@ -149,7 +150,7 @@ def queue(db: Session, actor: Actor) -> Any:
 @bp.post("/queue/views")
 @console_view(roles=(R.DISPATCHER, R.SUPERVISOR, R.ADMIN))
 def save_view(db: Session, actor: Actor) -> Any:
-    from hotline.services.views import save_view as save
+    from hotline.tickets.saved_views import save_view as save
 
     try:
         save(db, actor, request.form.get("name", ""), request.form.get("query", ""))
@@ -162,14 +163,14 @@ def save_view(db: Session, actor: Actor) -> Any:
 @bp.get("/inbox")
 @console_view(roles=(R.AGENCY_STAFF,), readonly=True)
 def inbox(db: Session, actor: Actor) -> Any:
-    flt = tickets.TicketFilter(statuses=tickets.OPEN_AT_UNIT, lead_only=True, order="deadline", per_page=200)
+    flt = queries.TicketFilter(statuses=queries.OPEN_AT_UNIT, lead_only=True, order="deadline", per_page=200)
     return _list_page(db, actor, "本单位待办", flt, with_countdown=True)
 
 
 @bp.get("/callbacks")
 @console_view(roles=DESK, readonly=True)
 def callbacks(db: Session, actor: Actor) -> Any:
-    flt = tickets.TicketFilter(statuses=("resolved", "answered"), order="callback", per_page=200)
+    flt = queries.TicketFilter(statuses=("resolved", "answered"), order="callback", per_page=200)
     return _list_page(db, actor, "待回访", flt, with_countdown=True, callback=True)
 
 
@@ -179,7 +180,7 @@ REPORT_ROLES = (R.DISPATCHER, R.SUPERVISOR, R.ADMIN)
 @bp.get("/dashboard")
 @console_view(roles=REPORT_ROLES, readonly=True)
 def dashboard(db: Session, actor: Actor) -> Any:
-    from hotline.services.reports import dashboard as figures
+    from hotline.reports.dashboard import dashboard as figures
 
     days = request.args.get("days", "30")
     data = figures(db, actor, days=int(days) if days in ("7", "30", "90", "365") else 30)
@@ -189,7 +190,7 @@ def dashboard(db: Session, actor: Actor) -> Any:
 @bp.get("/export.<fmt>")
 @console_view(roles=REPORT_ROLES)
 def export(db: Session, actor: Actor, fmt: str) -> Any:
-    from hotline.services import exports
+    from hotline.reports import exports
 
     if fmt not in ("csv", "xlsx"):
         abort(404)

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.models.base import Base, UTCDateTime, utcnow
+from hotline.orm import Base, UTCDateTime
+from hotline.timeutil import utcnow
 
 
 class KbArticle(Base):

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Date, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from hotline.models import AgencyUnit, Ticket, utcnow
-from hotline.services.accounts import Actor
-from hotline.services.tickets import OPEN_AT_UNIT, visible_tickets
-from hotline.services.workcalendar import SHANGHAI
+from hotline.accounts.actor import Actor
+from hotline.directory.models import AgencyUnit
+from hotline.tickets.models import Ticket
+from hotline.tickets.queries import OPEN_AT_UNIT, visible_tickets
+from hotline.timeutil import SHANGHAI, utcnow
 
 
 @dataclass(frozen=True)

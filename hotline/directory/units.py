@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.errors import InputError
-from hotline.models import AgencyUnit, Region, RegionLevel
 from hotline.taxonomy import PROVINCE, Taxonomy
 
 #: agencies that exist only at province level

@@ -1,4 +1,5 @@
-"""Tickets (工单), their timeline events, per-day number counters and idempotency keys."""
+"""Tickets (工单), their timeline events, per-day number counters, idempotency keys, label corrections
+and dispatchers' saved queue views."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.agency import AgencyUnit
-from hotline.models.base import Base, UTCDateTime, utcnow
+from hotline.directory.models import AgencyUnit
+from hotline.orm import Base, UTCDateTime
+from hotline.timeutil import utcnow
 
 #: intake channels and their Chinese names
 CHANNELS = {
@@ -155,3 +157,14 @@ class LabelCorrection(Base):
     corrected: Mapped[str | None] = mapped_column(String(32))
     #: "triage" (a label changed) or "redispatch" (another agency after 退单)
     source: Mapped[str] = mapped_column(String(16))
+
+
+class SavedView(Base):
+    """A dispatcher's named queue filter (the query string of the queue page)."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(500))

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from hotline.services.workcalendar import SHANGHAI, WorkCalendar
+from hotline.tickets.workcalendar import WorkCalendar
+from hotline.timeutil import iso_local
 
 _DURATION = re.compile(r"^(\d+)(m|h|wd)$")
 
@@ -45,10 +46,6 @@ class Deadlines:
             "first_feedback": iso_local(self.first_feedback) if self.first_feedback else None,
             "resolve": iso_local(self.resolve),
         }
-
-
-def iso_local(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

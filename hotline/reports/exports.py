@@ -9,13 +9,13 @@ from dataclasses import replace
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
+from hotline.accounts.privacy import audit, mask_address, mask_name, mask_phone
 from hotline.errors import InputError
-from hotline.services import lifecycle
-from hotline.services.accounts import Actor
-from hotline.services.deadlines import iso_local
-from hotline.services.privacy import audit, mask_address, mask_name, mask_phone
-from hotline.services.tickets import TicketFilter, list_tickets
 from hotline.taxonomy import Taxonomy
+from hotline.tickets import lifecycle
+from hotline.tickets.queries import TicketFilter, list_tickets
+from hotline.timeutil import iso_local
 
 MAX_ROWS = 10_000
 HEADER = ["工单编号", "受理时间", "状态", "业务分类", "诉求类型", "紧急程度", "市（州）", "县（市、区）", "主办单位",

@@ -1,4 +1,5 @@
-"""Declarative base with a constraint naming convention and an aware-UTC datetime type."""
+"""The declarative base every domain's models share: a constraint naming convention and an aware-UTC
+datetime type."""
 
 from __future__ import annotations
 
@@ -32,10 +33,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
         return None if value is None else value.replace(tzinfo=UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

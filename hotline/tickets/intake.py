@@ -1,4 +1,5 @@
-"""Ticket intake (idempotent), lookup and listing with unit isolation. Services flush, never commit."""
+"""Ticket intake: idempotent on the external id and the Idempotency-Key, numbered per day, triaged by
+the classifier when a model is loaded. Flushes, never commits."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, func, or_, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.errors import Conflict, Forbidden, NotFound
-from hotline.models import IdempotencyKey, Role, Ticket, TicketCounter, TicketEvent, utcnow
-from hotline.models.ticket import ticket_co_units
-from hotline.services.accounts import Actor
-from hotline.services.directory import get_unit
-from hotline.services.lifecycle import TicketStatus
-from hotline.services.triage import Triage, TriageSuggestion, safe_suggest
-from hotline.services.workcalendar import SHANGHAI
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
+from hotline.errors import Conflict, Forbidden
+from hotline.tickets.events import add_event
+from hotline.tickets.lifecycle import TicketStatus
+from hotline.tickets.models import IdempotencyKey, Ticket, TicketCounter
+from hotline.tickets.triage import Triage, TriageSuggestion, safe_suggest
+from hotline.timeutil import SHANGHAI, utcnow
 
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN})
 
@@ -41,32 +42,6 @@ class IntakeRequest:
         """Hash of the request's content, to tell a retry from a different call reusing a key."""
         payload = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def add_event(
-    session: Session,
-    ticket: Ticket,
-    action: str,
-    actor: Actor,
-    *,
-    from_status: str | None,
-    note: str | None = None,
-    data: dict | None = None,
-    at: datetime | None = None,
-) -> TicketEvent:
-    event = TicketEvent(
-        ticket=ticket,
-        at=at or utcnow(),
-        action=action,
-        from_status=from_status,
-        to_status=ticket.status,
-        actor=actor.label,
-        actor_role=actor.role.value,
-        note=note,
-        data=data,
-    )
-    session.add(event)
-    return event
 
 
 def apply_suggestion(ticket: Ticket, suggestion: TriageSuggestion) -> None:
@@ -199,80 +174,3 @@ def _create(
         session.add(IdempotencyKey(key=key, request_sha256=req.fingerprint(), ticket_id=ticket.id, created_at=now))
         session.flush()
     return ticket
-
-
-def visible_tickets(actor: Actor) -> Select[tuple[Ticket]]:
-    """Every ticket query starts here: agency staff see only their unit's (lead or co-unit) tickets."""
-    stmt = select(Ticket)
-    if actor.role is Role.AGENCY_STAFF:
-        co = select(ticket_co_units.c.ticket_id).where(ticket_co_units.c.unit_id == actor.unit_id)
-        stmt = stmt.where(or_(Ticket.lead_unit_id == actor.unit_id, Ticket.id.in_(co)))
-    return stmt
-
-
-def get_ticket(session: Session, number: str, actor: Actor, *, for_update: bool = False) -> Ticket:
-    stmt = visible_tickets(actor).where(Ticket.number == number)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Ticket)
-    ticket = session.scalar(stmt)
-    if ticket is None:  # the same answer whether it does not exist or belongs to another unit
-        raise NotFound(f"工单 {number} 不存在", code="ticket_not_found")
-    return ticket
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    status: str | None = None
-    category: str | None = None
-    urgency: str | None = None
-    prefecture: str | None = None
-    unit_code: str | None = None
-    overdue: bool | None = None
-    needs_review: bool | None = None
-    statuses: tuple[str, ...] = ()
-    extension_state: str | None = None
-    #: agency inbox: only tickets the actor's unit leads
-    lead_only: bool = False
-    #: "newest" | "deadline" (resolve deadline first) | "callback" (callback deadline first)
-    order: str = "newest"
-    page: int = 1
-    per_page: int = 50
-
-
-def list_tickets(
-    session: Session, actor: Actor, flt: TicketFilter, now: datetime | None = None
-) -> tuple[list[Ticket], int]:
-    """A page of tickets (newest first) and the total count, through the same unit scoping."""
-    stmt = visible_tickets(actor)
-    if flt.status:
-        stmt = stmt.where(Ticket.status == flt.status)
-    if flt.category:
-        stmt = stmt.where(Ticket.category == flt.category)
-    if flt.urgency:
-        stmt = stmt.where(Ticket.urgency == flt.urgency)
-    if flt.prefecture:
-        stmt = stmt.where(Ticket.prefecture == flt.prefecture)
-    if flt.unit_code:
-        stmt = stmt.where(Ticket.lead_unit_id == get_unit(session, flt.unit_code).id)
-    if flt.needs_review is not None:
-        stmt = stmt.where(Ticket.needs_review.is_(flt.needs_review))
-    if flt.statuses:
-        stmt = stmt.where(Ticket.status.in_(flt.statuses))
-    if flt.extension_state:
-        stmt = stmt.where(Ticket.extension_state == flt.extension_state)
-    if flt.lead_only:
-        stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
-    if flt.overdue:
-        stmt = stmt.where(Ticket.status.in_(OPEN_AT_UNIT), Ticket.resolve_due_at < (now or utcnow()))
-    total = session.scalar(stmt.with_only_columns(func.count(Ticket.id)).order_by(None)) or 0
-    order = {
-        "newest": (Ticket.id.desc(),),
-        "deadline": (Ticket.resolve_due_at.asc(), Ticket.id),
-        "callback": (Ticket.callback_due_at.asc(), Ticket.id),
-    }[flt.order]
-    page = session.scalars(stmt.order_by(*order).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)).all()
-    return list(page), total
-
-
-#: statuses in which a unit holds the ticket (deadlines running)
-OPEN_AT_UNIT = (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)

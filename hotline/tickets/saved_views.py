@@ -7,9 +7,9 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
 from hotline.errors import InputError
-from hotline.models import SavedView
-from hotline.services.accounts import Actor
+from hotline.tickets.models import SavedView
 
 ALLOWED_KEYS = frozenset(
     {"status", "category", "urgency", "prefecture", "unit", "overdue", "needs_review", "extension_requested"}

@@ -1,4 +1,4 @@
-"""People who log in, and API tokens for integrations (telephony platform, scripts)."""
+"""People who log in, API tokens for integrations (telephony platform, scripts), and the audit trail."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.agency import AgencyUnit
-from hotline.models.base import Base, UTCDateTime, utcnow
+from hotline.directory.models import AgencyUnit
+from hotline.orm import Base, UTCDateTime
+from hotline.timeutil import utcnow
 
 
 class Role(StrEnum):
@@ -19,6 +20,15 @@ class Role(StrEnum):
     AGENCY_STAFF = "agency_staff"  # 承办单位
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+
+
+ROLE_NAMES_ZH = {
+    Role.OPERATOR: "话务员",
+    Role.DISPATCHER: "调度员",
+    Role.AGENCY_STAFF: "承办单位人员",
+    Role.SUPERVISOR: "督导",
+    Role.ADMIN: "系统管理员",
+}
 
 
 class User(Base):
@@ -57,3 +67,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[AgencyUnit | None] = relationship(lazy="joined")
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(96))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    #: reveal | export | login ...
+    event: Mapped[str] = mapped_column(String(32))
+    #: e.g. "ticket:12345-20261129-00001"
+    object_ref: Mapped[str | None] = mapped_column(String(64))
+    #: never personal data: which fields were revealed, how many rows were exported
+    detail: Mapped[str | None] = mapped_column(Text)
+    source_ip: Mapped[str | None] = mapped_column(String(64))

@@ -11,15 +11,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
+from hotline.directory.models import AgencyUnit
+from hotline.directory.units import get_unit, route_to_unit
 from hotline.errors import Conflict, Forbidden, InputError, InvalidTransition, NotFound
-from hotline.models import AgencyUnit, LabelCorrection, Role, Ticket, utcnow
-from hotline.services import lifecycle
-from hotline.services.accounts import Actor
-from hotline.services.deadlines import DeadlinePolicy, PolicyError
-from hotline.services.directory import get_unit, route_to_unit
-from hotline.services.lifecycle import TicketStatus, TransitionRefused
-from hotline.services.tickets import add_event, get_ticket
 from hotline.taxonomy import Taxonomy
+from hotline.tickets import lifecycle
+from hotline.tickets.deadlines import DeadlinePolicy, PolicyError
+from hotline.tickets.events import add_event
+from hotline.tickets.lifecycle import TicketStatus, TransitionRefused
+from hotline.tickets.models import LabelCorrection, Ticket
+from hotline.tickets.queries import get_ticket
+from hotline.timeutil import utcnow
 
 R = Role
 _DESK = frozenset({R.OPERATOR, R.DISPATCHER, R.ADMIN})

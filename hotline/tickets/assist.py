@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.models import utcnow
-from hotline.services import calls, knowledge
-from hotline.services.accounts import Actor
-from hotline.services.deadlines import iso_local
-from hotline.services.eligibility import eligibility_hints
-from hotline.services.triage import safe_suggest
+from hotline.accounts.actor import Actor
+from hotline.knowledge import content as knowledge
+from hotline.knowledge.eligibility import eligibility_hints
 from hotline.state import AppState
+from hotline.tickets import calls
+from hotline.tickets.triage import safe_suggest
+from hotline.timeutil import iso_local, utcnow
 
 log = logging.getLogger(__name__)
 

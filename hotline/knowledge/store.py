@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Engine, select, text
 
-from hotline.models import KbMeta, KbPassage, KbTerm
+from hotline.knowledge.models import KbMeta, KbPassage, KbTerm
 from knowledge_base import CorpusStats, StoredPassage
 from knowledge_base.index import idf
 

@@ -7,13 +7,17 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from hotline.accounts.actor import SYSTEM, Actor
+from hotline.accounts.models import Role, User
+from hotline.accounts.passwords import generate_password
+from hotline.accounts.users import create_user
+from hotline.directory.units import seed_reference_data
+from hotline.knowledge.content import ImportReport, import_articles, load_kb_content
 from hotline.migrate import upgrade
-from hotline.models import Role, Ticket, User, utcnow
-from hotline.services import actions, tickets
-from hotline.services.accounts import SYSTEM, Actor, create_user, generate_password
-from hotline.services.directory import seed_reference_data
-from hotline.services.knowledge import ImportReport, import_articles, load_kb_content
 from hotline.state import AppState
+from hotline.tickets import actions, intake
+from hotline.tickets.models import Ticket
+from hotline.timeutil import utcnow
 
 #: one demo account per role: (username, role, unit code, display name)
 DEMO_USERS = [
@@ -120,8 +124,8 @@ def _demo_tickets(session, state: AppState) -> int:  # noqa: ANN001
     staff = Actor("user", "demo_agency", Role.AGENCY_STAFF, agency.unit_id if agency else None)
     start = utcnow() - timedelta(hours=3)
     for i, (text, category, kind, urgency, prefecture, county, steps) in enumerate(DEMO_TICKETS):
-        req = tickets.IntakeRequest(channel="phone", text=text, received_at=start + timedelta(minutes=20 * i))
-        ticket, _ = tickets.intake(session, req, SYSTEM if not steps else desk)
+        req = intake.IntakeRequest(channel="phone", text=text, received_at=start + timedelta(minutes=20 * i))
+        ticket, _ = intake.intake(session, req, SYSTEM if not steps else desk)
         labels = {"category": category, "kind": kind, "urgency": urgency, "prefecture": prefecture, "county": county}
         payloads = {
             "answer": {

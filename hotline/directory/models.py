@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.base import Base
+from hotline.orm import Base
 
 
 class RegionLevel(StrEnum):

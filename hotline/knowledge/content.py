@@ -12,9 +12,10 @@ from datetime import date
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
 from hotline.errors import Forbidden, InputError, NotFound
-from hotline.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm, utcnow
-from hotline.services.accounts import Actor
+from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
+from hotline.timeutil import utcnow
 from knowledge_base import Article, Passage, StoredPassage, index_passage
 
 EDITABLE_TYPES = frozenset({"script", "directory"})  # official legal texts are not edited here

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hotline.models import Role
+from hotline.accounts.models import Role
 
 #: roles that handle the matter and see personal data on a ticket page (lists are always masked)
 UNMASKED_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.AGENCY_STAFF, Role.ADMIN})
@@ -37,7 +37,7 @@ def mask_address(address: str | None) -> str | None:
 
 def audit(session, actor, event: str, object_ref: str | None, detail: str | None, source_ip: str | None) -> None:  # noqa: ANN001
     """One audit row (committed with the request): never personal data in ``detail``."""
-    from hotline.models import AuditEntry
+    from hotline.accounts.models import AuditEntry
 
     session.add(AuditEntry(actor=actor.label, actor_role=actor.role.value, event=event,
                            object_ref=object_ref, detail=detail, source_ip=source_ip))

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import LabelCorrection, Ticket
+from hotline.tickets.models import LabelCorrection, Ticket
 
 #: labels the classifier learns from (agency and place corrections are routing, kept for review)
 LEARNED_FIELDS = ("category", "kind", "urgency")

@@ -10,14 +10,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
 from hotline.errors import InputError
-from hotline.models import Ticket, utcnow
-from hotline.services import actions
-from hotline.services.accounts import Actor
-from hotline.services.deadlines import DeadlinePolicy
-from hotline.services.tickets import IntakeRequest, intake, visible_tickets
-from hotline.services.triage import Triage
 from hotline.taxonomy import Taxonomy
+from hotline.tickets import actions
+from hotline.tickets.deadlines import DeadlinePolicy
+from hotline.tickets.intake import IntakeRequest, intake
+from hotline.tickets.models import Ticket
+from hotline.tickets.queries import visible_tickets
+from hotline.tickets.triage import Triage
+from hotline.timeutil import utcnow
 
 HISTORY_WINDOW = timedelta(days=90)
 

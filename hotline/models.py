@@ -1,0 +1,41 @@
+"""Every table of every domain on one ``Base.metadata``: Alembic and the tests import this module.
+
+Domain code imports its models from its own package (``hotline.tickets.models`` …), not from here.
+"""
+
+from hotline.accounts.models import ApiToken, AuditEntry, Role, User
+from hotline.directory.models import AgencyUnit, Region, RegionLevel
+from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
+from hotline.orm import Base
+from hotline.tickets.models import (
+    CHANNELS,
+    IdempotencyKey,
+    LabelCorrection,
+    SavedView,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+)
+
+__all__ = [
+    "CHANNELS",
+    "AgencyUnit",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "IdempotencyKey",
+    "KbArticle",
+    "KbArticleVersion",
+    "KbMeta",
+    "KbPassage",
+    "KbTerm",
+    "LabelCorrection",
+    "Region",
+    "RegionLevel",
+    "Role",
+    "SavedView",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Supervisors' figures and exports."""

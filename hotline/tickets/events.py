@@ -1,0 +1,37 @@
+"""The ticket timeline: every change is one event row (who, when, from which state to which)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.timeutil import utcnow
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    action: str,
+    actor: Actor,
+    *,
+    from_status: str | None,
+    note: str | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket,
+        at=at or utcnow(),
+        action=action,
+        from_status=from_status,
+        to_status=ticket.status,
+        actor=actor.label,
+        actor_role=actor.role.value,
+        note=note,
+        data=data,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,94 @@
+"""Finding tickets: every query starts from what the actor may see (agency staff: their unit's only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
+from hotline.directory.units import get_unit
+from hotline.errors import NotFound
+from hotline.tickets.lifecycle import TicketStatus
+from hotline.tickets.models import Ticket, ticket_co_units
+from hotline.timeutil import utcnow
+
+
+def visible_tickets(actor: Actor) -> Select[tuple[Ticket]]:
+    """Every ticket query starts here: agency staff see only their unit's (lead or co-unit) tickets."""
+    stmt = select(Ticket)
+    if actor.role is Role.AGENCY_STAFF:
+        co = select(ticket_co_units.c.ticket_id).where(ticket_co_units.c.unit_id == actor.unit_id)
+        stmt = stmt.where(or_(Ticket.lead_unit_id == actor.unit_id, Ticket.id.in_(co)))
+    return stmt
+
+
+def get_ticket(session: Session, number: str, actor: Actor, *, for_update: bool = False) -> Ticket:
+    stmt = visible_tickets(actor).where(Ticket.number == number)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Ticket)
+    ticket = session.scalar(stmt)
+    if ticket is None:  # the same answer whether it does not exist or belongs to another unit
+        raise NotFound(f"工单 {number} 不存在", code="ticket_not_found")
+    return ticket
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    prefecture: str | None = None
+    unit_code: str | None = None
+    overdue: bool | None = None
+    needs_review: bool | None = None
+    statuses: tuple[str, ...] = ()
+    extension_state: str | None = None
+    #: agency inbox: only tickets the actor's unit leads
+    lead_only: bool = False
+    #: "newest" | "deadline" (resolve deadline first) | "callback" (callback deadline first)
+    order: str = "newest"
+    page: int = 1
+    per_page: int = 50
+
+
+def list_tickets(
+    session: Session, actor: Actor, flt: TicketFilter, now: datetime | None = None
+) -> tuple[list[Ticket], int]:
+    """A page of tickets (newest first) and the total count, through the same unit scoping."""
+    stmt = visible_tickets(actor)
+    if flt.status:
+        stmt = stmt.where(Ticket.status == flt.status)
+    if flt.category:
+        stmt = stmt.where(Ticket.category == flt.category)
+    if flt.urgency:
+        stmt = stmt.where(Ticket.urgency == flt.urgency)
+    if flt.prefecture:
+        stmt = stmt.where(Ticket.prefecture == flt.prefecture)
+    if flt.unit_code:
+        stmt = stmt.where(Ticket.lead_unit_id == get_unit(session, flt.unit_code).id)
+    if flt.needs_review is not None:
+        stmt = stmt.where(Ticket.needs_review.is_(flt.needs_review))
+    if flt.statuses:
+        stmt = stmt.where(Ticket.status.in_(flt.statuses))
+    if flt.extension_state:
+        stmt = stmt.where(Ticket.extension_state == flt.extension_state)
+    if flt.lead_only:
+        stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
+    if flt.overdue:
+        stmt = stmt.where(Ticket.status.in_(OPEN_AT_UNIT), Ticket.resolve_due_at < (now or utcnow()))
+    total = session.scalar(stmt.with_only_columns(func.count(Ticket.id)).order_by(None)) or 0
+    order = {
+        "newest": (Ticket.id.desc(),),
+        "deadline": (Ticket.resolve_due_at.asc(), Ticket.id),
+        "callback": (Ticket.callback_due_at.asc(), Ticket.id),
+    }[flt.order]
+    page = session.scalars(stmt.order_by(*order).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)).all()
+    return list(page), total
+
+
+#: statuses in which a unit holds the ticket (deadlines running)
+OPEN_AT_UNIT = (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)

@@ -9,7 +9,7 @@ stratified 80/20 split (seed 42).  Both models are trained in this run on the sa
 
 * ours: ``classifier.features.build_features`` (TF-IDF over the given words, 1-2 grams, + TF-IDF over
   character 1-3 grams of the joined text) -> ``CalibratedLinearSVC`` with C chosen by 3-fold CV on the
-  training part only (the same code ``classifier.train`` uses);
+  training part only (the same code ``classifier.training`` uses);
 * baseline: ``TfidfVectorizer(token_pattern=r"(?u)[^ ]+")`` + ``LinearSVC()`` with default settings.
 
 Prints accuracy and macro-F1 on the 20 %, and the published figures the data README cites.

@@ -1,21 +1,40 @@
 """Triage classifier for the 12345 child-welfare hotline (jieba + scikit-learn + rules).
 
-A plain library: no Flask, no database, never imports ``hotline``.
+A plain library: no Flask, no database, never imports ``hotline``. Names are imported on first use
+(PEP 562), so ``from classifier import ArtifactError`` or the rule layer never loads scikit-learn.
 """
 
-from .artifacts import ArtifactError, ModelCard, load_classifier
-from .cli_io import InputLineError, read_items, write_predictions
-from .data import LabelledItem, read_corpus, split
-from .evaluate import evaluate, format_report
-from .model import Classifier
-from .rules import RuleFindings, apply_rules, route
-from .schema import CONTRACT_FIELDS, Item, Prediction
-from .taxonomy import Taxonomy, load_taxonomy
-from .train import train
+from __future__ import annotations
 
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ArtifactError": "errors",
+    "ModelCard": "artifacts",
+    "load_classifier": "artifacts",
+    "InputLineError": "cli_io",
+    "read_items": "cli_io",
+    "write_predictions": "cli_io",
+    "LabelledItem": "data",
+    "read_corpus": "data",
+    "split": "data",
+    "evaluate": "evaluation",
+    "format_report": "evaluation",
+    "Classifier": "model",
+    "RuleFindings": "rules",
+    "apply_rules": "rules",
+    "route": "rules",
+    "CONTRACT_FIELDS": "schema",
+    "Item": "schema",
+    "Prediction": "schema",
+    "Taxonomy": "taxonomy",
+    "load_taxonomy": "taxonomy",
+    "train": "training",
+}
 __all__ = [
-    "CONTRACT_FIELDS",
     "ArtifactError",
+    "CONTRACT_FIELDS",
     "Classifier",
     "InputLineError",
     "Item",
@@ -36,3 +55,12 @@ __all__ = [
     "train",
     "write_predictions",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'classifier' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

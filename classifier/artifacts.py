@@ -22,6 +22,7 @@ import joblib
 import numpy
 import sklearn
 
+from .errors import ArtifactError
 from .model import Classifier, Settings
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import backend
@@ -30,10 +31,6 @@ ARTIFACT_FORMAT = 1
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 MISMATCH_MESSAGE = "模型文件与当前分类体系或库版本不一致，请运行 hotline train"
-
-
-class ArtifactError(RuntimeError):
-    """The model artifact is missing, corrupt or does not match this code / taxonomy."""
 
 
 def library_versions() -> dict[str, str]:

@@ -14,7 +14,7 @@ from hotline.accounts.users import create_user
 from hotline.directory.units import seed_reference_data
 from hotline.knowledge.content import ImportReport, import_articles, load_kb_content
 from hotline.migrate import upgrade
-from hotline.state import AppState
+from hotline.runtime import Runtime
 from hotline.tickets import actions, intake
 from hotline.tickets.models import Ticket
 from hotline.timeutil import utcnow
@@ -95,7 +95,7 @@ class InitReport:
     demo_tickets: int = 0
 
 
-def initialise(state: AppState, *, demo: bool = False) -> InitReport:
+def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
     state.settings.instance_path.mkdir(parents=True, exist_ok=True)
     upgrade(state.db.engine)
     report = InitReport()
@@ -118,7 +118,7 @@ def initialise(state: AppState, *, demo: bool = False) -> InitReport:
     return report
 
 
-def _demo_tickets(session, state: AppState) -> int:  # noqa: ANN001
+def _demo_tickets(session, state: Runtime) -> int:  # noqa: ANN001
     desk = Actor("user", "demo_operator", Role.OPERATOR)
     agency = session.scalar(select(User).where(User.username == "demo_agency"))
     staff = Actor("user", "demo_agency", Role.AGENCY_STAFF, agency.unit_id if agency else None)

@@ -1,29 +1,68 @@
-"""The ``hotline`` command. Each command is one unit of work: build the app, open one transaction,
-call services, print. Errors are printed in Chinese with exit code 2, never as a traceback."""
+"""The ``hotline`` command. Each command is one unit of work: it builds what it needs (a ``Runtime``, or
+less), opens one transaction, calls services and prints. Errors are printed in Chinese with exit code 2,
+never as a traceback. Nothing heavy is imported before a command needs it: ``hotline --help`` loads
+neither Flask nor the model nor the knowledge base."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from classifier import ArtifactError
-from hotline import create_app
 from hotline.config import ConfigError
 from hotline.errors import HotlineError
-from hotline.state import AppState
+
+if TYPE_CHECKING:
+    from hotline.runtime import Runtime
 
 
-def _state(app: Flask) -> AppState:
-    return app.extensions["hotline"]
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    """The runtime given by the caller (``obj`` of the click context: tests, an embedding program), or one
+    built from the environment and closed when the command ends."""
+    given = click.get_current_context().find_object(_Given)
+    if given is not None:
+        yield given.runtime
+        return
+    from hotline.runtime import Runtime
+
+    runtime = Runtime.from_env()
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+class _Given:
+    """Wraps a prebuilt runtime passed as the click context's ``obj`` (``main(obj=given(runtime))``)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+
+def given(runtime: Runtime) -> _Given:
+    return _Given(runtime)
+
+
+def _database_message(exc: Exception) -> str | None:
+    """A one-line Chinese message for a database error, or None when ``exc`` is not one."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+    if isinstance(exc, OperationalError | ProgrammingError):
+        return f"数据库不可用或未初始化（请先运行 hotline init）：{reason}"
+    return f"数据库拒绝了这次写入，未做任何修改：{reason}"
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,17 +72,16 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (HotlineError, ConfigError, ArtifactError, ValueError, OSError) as exc:
+        except (HotlineError, ConfigError, ValueError, OSError) as exc:
             message = exc.message if isinstance(exc, HotlineError) else str(exc)
-            click.echo(f"错误：{message}", err=True)
-            sys.exit(2)
-        except DBAPIError as exc:
-            reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-            if isinstance(exc, OperationalError | ProgrammingError):
-                click.echo(f"错误：数据库不可用或未初始化（请先运行 hotline init）：{reason}", err=True)
-            else:
-                click.echo(f"错误：数据库拒绝了这次写入，未做任何修改：{reason}", err=True)
-            sys.exit(2)
+        except Exception as exc:
+            from classifier import ArtifactError
+
+            message = str(exc) if isinstance(exc, ArtifactError) else _database_message(exc)
+            if message is None:
+                raise
+        click.echo(f"错误：{message}", err=True)
+        sys.exit(2)
 
     return wrapper
 
@@ -60,11 +98,10 @@ def init(demo: bool) -> None:
     """初始化数据库：迁移到最新结构，载入地区与承办单位（可重复执行）。"""
     from hotline import bootstrap
 
-    app = create_app()
-    state = _state(app)
-    report = bootstrap.initialise(state, demo=demo)
-    click.echo(f"数据库已就绪：{state.settings.database_url.split('@')[-1]}")
-    click.echo(f"地区与承办单位：新增 {report.reference_rows} 条")
+    with _runtime() as runtime:
+        report = bootstrap.initialise(runtime, demo=demo)
+        click.echo(f"数据库已就绪：{runtime.settings.database_url.split('@')[-1]}")
+        click.echo(f"地区与承办单位：新增 {report.reference_rows} 条")
     if report.kb:
         kb = report.kb
         click.echo(f"知识库：{kb.articles} 篇、{kb.passages} 段（新增 {kb.added}，更新 {kb.updated}，删除 {kb.removed}）")
@@ -87,16 +124,16 @@ def serve(port: int | None, host: str, threads: int) -> None:
     """启动 Web 服务（waitress）。"""
     from waitress import serve as waitress_serve
 
-    app = create_app()
-    state = _state(app)
-    port = port or state.settings.port
-    if not getattr(state.triage, "has_model", False):
-        click.echo("提示：尚未训练分类模型，新工单将等待人工分类（运行 hotline train）。")
-    from hotline.tickets.assist import warm_up
+    from hotline.app import create_app
 
-    warm_up(state)  # load the segmenter, model and knowledge-base caches before the first caller
-    click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
+    with _runtime() as runtime:
+        app = create_app(runtime=runtime)
+        port = port or runtime.settings.port
+        if not getattr(runtime.triage, "has_model", False):
+            click.echo("提示：尚未训练分类模型，新工单将等待人工分类（运行 hotline train）。")
+        runtime.warm_up()  # load the segmenter, model and knowledge-base caches before the first caller
+        click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
 
 
 @main.group()
@@ -116,7 +153,7 @@ def user_create(username: str, role: str, unit_code: str | None, display_name: s
     from hotline.accounts.users import create_user
 
     password = _read_password()
-    with _state(create_app()).db.transaction() as session:
+    with _runtime() as runtime, runtime.db.transaction() as session:
         created = create_user(session, username, role, password, unit_code=unit_code, display_name=display_name)
         click.echo(f"已创建用户 {created.username}（{created.role}）")
 
@@ -130,7 +167,7 @@ def user_set_password(username: str, password_stdin: bool) -> None:
     from hotline.accounts.users import set_password
 
     password = _read_password()
-    with _state(create_app()).db.transaction() as session:
+    with _runtime() as runtime, runtime.db.transaction() as session:
         set_password(session, username, password)
     click.echo(f"已重设 {username} 的密码")
 
@@ -156,7 +193,7 @@ def token_create(name: str, role: str, unit_code: str | None) -> None:
     """创建访问令牌；令牌只打印这一次（库中只保存其哈希）。"""
     from hotline.accounts.tokens import create_token
 
-    with _state(create_app()).db.transaction() as session:
+    with _runtime() as runtime, runtime.db.transaction() as session:
         _, secret = create_token(session, name, role, unit_code=unit_code)
     click.echo(secret)
 
@@ -205,10 +242,8 @@ def kb() -> None:
 @friendly_errors
 def kb_search(query: str, limit: int, as_json: bool) -> None:
     """检索知识库，最相关的在前。"""
-    from hotline.knowledge.content import search
-
-    state = _state(create_app())
-    result = search(state.kb, state.kb_store, query, limit=limit)
+    with _runtime() as runtime:
+        result = runtime.knowledge.search(query, limit=limit)
     if as_json:
         click.echo(json.dumps([h.to_contract() for h in result.hits], ensure_ascii=False))
         return
@@ -228,9 +263,8 @@ def kb_import(sources_dir: str | None) -> None:
     """（重新）导入知识库文件；可重复执行，控制台中编辑过的条目保留编辑。"""
     from hotline.knowledge.content import import_articles, load_kb_content
 
-    state = _state(create_app())
     articles = load_kb_content(sources_dir)
-    with state.db.transaction() as session:
+    with _runtime() as runtime, runtime.db.transaction() as session:
         report = import_articles(session, articles)
     click.echo(f"知识库：{report.articles} 篇、{report.passages} 段（新增 {report.added}，更新 {report.updated}，删除 {report.removed}）")
 
@@ -273,7 +307,7 @@ def train(corpus: tuple[str, ...], out: str | None, with_feedback: bool, if_miss
     if with_feedback:
         from hotline.tickets.corrections import collect_feedback
 
-        with _state(create_app()).db.transaction(readonly=True) as session:
+        with _runtime() as runtime, runtime.db.transaction(readonly=True) as session:
             feedback = collect_feedback(session)
         click.echo(f"人工修正：{len(feedback)} 张工单", err=True)
     paths = [Path(p) for p in corpus] or [_corpus_dir()]

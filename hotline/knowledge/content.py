@@ -3,7 +3,6 @@ version, restore, the review-due list, and keeping the full-text index and term 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -229,28 +228,3 @@ def _reindex(session: Session, article: KbArticle) -> None:
 def due_for_review(session: Session, today: date) -> list[KbArticle]:
     stmt = select(KbArticle).where(KbArticle.review_by.is_not(None), KbArticle.review_by <= today)
     return list(session.scalars(stmt.order_by(KbArticle.review_by)))
-
-
-_warm_lock = threading.Lock()
-
-
-def _fresh(kb, store) -> None:  # noqa: ANN001
-    """Drop caches when the content changed, then fill them once: one thread builds the vocabulary and
-    the typo-correction index (about 2 s cold) while concurrent requests wait instead of all doing it."""
-    if store.sync():
-        kb.refresh()
-    if not kb.is_warm:
-        with _warm_lock:
-            if not kb.is_warm:
-                kb.warm()
-
-
-def search(kb, store, query: str, *, limit: int = 10, category: str | None = None):  # noqa: ANN001, ANN201
-    """Search through the app's knowledge base, first dropping caches if the content changed."""
-    _fresh(kb, store)
-    return kb.query(query, limit=limit, category=category)
-
-
-def related(kb, store, ticket_text: str, *, category: str | None = None, limit: int = 5):  # noqa: ANN001, ANN201
-    _fresh(kb, store)
-    return kb.related(ticket_text, category=category, limit=limit)

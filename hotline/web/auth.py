@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from hotline.accounts.models import User
 from hotline.accounts.users import LOGIN_FAILED, rotate_session_nonce
 from hotline.accounts.users import login as check_login
-from hotline.state import app_state
+from hotline.web import runtime
 from hotline.web.session_auth import safe_next, start_session
 
 bp = Blueprint("auth", __name__)
@@ -21,7 +21,7 @@ def login() -> Any:
         return render_template("auth/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:200]
-    with app_state().db.transaction() as db:  # committed either way: failures must be counted
+    with runtime().db.transaction() as db:  # committed either way: failures must be counted
         user = check_login(db, username, password)
         if user is not None:
             start_session(user)
@@ -34,7 +34,7 @@ def login() -> Any:
 def logout() -> Any:
     uid = session.get("uid")
     if uid:
-        with app_state().db.transaction() as db:
+        with runtime().db.transaction() as db:
             user = db.get(User, uid)
             if user is not None:
                 rotate_session_nonce(user)  # the old cookie is dead everywhere (SESS-4)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, url_for
 from sqlalchemy import text
 
-from hotline.state import app_state
+from hotline.web import runtime
 
 bp = Blueprint("health", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("health", __name__)
 def healthz() -> Any:
     """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
     try:
-        with app_state().db.transaction(readonly=True) as session:
+        with runtime().db.transaction(readonly=True) as session:
             session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not ready"
         return jsonify({"status": "unavailable", "database": False}), 503

@@ -12,8 +12,8 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.errors import HotlineError, InputError
 from hotline.knowledge import content as knowledge
-from hotline.state import app_state
 from hotline.timeutil import SHANGHAI, utcnow
+from hotline.web import runtime
 from hotline.web.session_auth import console_view
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
@@ -22,12 +22,12 @@ bp = Blueprint("kb", __name__, url_prefix="/kb")
 @bp.get("")
 @console_view(readonly=True)
 def search(db: Session, actor: Actor) -> Any:
-    state = app_state()
+    state = runtime()
     query = request.args.get("q", "").strip()[:200]
     category = request.args.get("category") or None
     if category not in state.taxonomy.categories:
         category = None
-    result = knowledge.search(state.kb, state.kb_store, query, limit=20, category=category) if query else None
+    result = state.knowledge.search(query, limit=20, category=category) if query else None
     return render_template("kb/search.html", q=query, category=category, result=result)
 
 
@@ -58,7 +58,7 @@ def edit(db: Session, actor: Actor, article_id: str) -> Any:
     try:
         with db.begin_nested():
             knowledge.save_article(db, article_id, _parse_edit(found), actor,
-                                   categories=app_state().taxonomy.categories)
+                                   categories=runtime().taxonomy.categories)
     except HotlineError as exc:
         flash(exc.message, "error")
         return render_template("kb/edit.html", a=found, form=request.form), exc.status
@@ -69,7 +69,7 @@ def edit(db: Session, actor: Actor, article_id: str) -> Any:
 @bp.post("/articles/<article_id>/versions/<int:version>/restore")
 @console_view(roles=(Role.ADMIN,))
 def restore(db: Session, actor: Actor, article_id: str, version: int) -> Any:
-    restored = knowledge.restore_version(db, article_id, version, actor, categories=app_state().taxonomy.categories)
+    restored = knowledge.restore_version(db, article_id, version, actor, categories=runtime().taxonomy.categories)
     flash(f"已恢复版本 {version} 的内容（保存为版本 {restored.version}）", "ok")
     return redirect(url_for("kb.article", article_id=article_id))
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role, User
 from hotline.accounts.users import actor_for
-from hotline.state import app_state
 from hotline.timeutil import utcnow
+from hotline.web import runtime
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -56,7 +56,7 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False)
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:
-            with app_state().db.transaction(readonly=readonly) as db:
+            with runtime().db.transaction(readonly=readonly) as db:
                 user = _session_user(db)
                 if user is None:
                     if request.accept_mimetypes.best == "application/json" or request.is_json:

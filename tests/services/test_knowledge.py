@@ -23,7 +23,7 @@ def articles():
 
 
 def db_search(state, query, limit=5, category=None):
-    return knowledge.search(state.kb, state.kb_store, query, limit=limit, category=category).hits
+    return state.knowledge.search(query, limit=limit, category=category).hits
 
 
 def test_acceptance_query_returns_the_plans_definition_first(state):
@@ -48,7 +48,7 @@ def test_import_is_idempotent(state, articles):
 
 
 def test_typo_is_corrected_and_nonsense_gets_suggestions(state):
-    result = knowledge.search(state.kb, state.kb_store, "留示儿童 认定")
+    result = state.knowledge.search("留示儿童 认定")
     assert result.corrected_query and "留守儿童" in result.corrected_query
     assert result.hits[0].id == "jilin-action-plan-2024#二(一)"
 

@@ -13,8 +13,8 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.privacy import UNMASKED_ROLES
 from hotline.accounts.tokens import authenticate_token
 from hotline.errors import Unauthorized
-from hotline.state import app_state
 from hotline.tickets import actions, intake, queries
+from hotline.web import runtime
 from hotline.web.api import schemas
 from hotline.web.api.openapi import openapi_document
 
@@ -31,7 +31,7 @@ def api_view(*, readonly: bool = False) -> Callable:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("请在 Authorization 头中提供 Bearer 访问令牌", code="missing_token")
-            with app_state().db.transaction(readonly=readonly) as session:
+            with runtime().db.transaction(readonly=readonly) as session:
                 actor = authenticate_token(session, token.strip())
                 return view(session, actor, **kwargs)
 
@@ -48,7 +48,7 @@ def openapi() -> Any:
 @bp.post("/tickets")
 @api_view()
 def create_ticket(session: Session, actor: Actor) -> Any:
-    state = app_state()
+    state = runtime()
     req = schemas.parse_intake(schemas.json_body(request), max_text=state.settings.max_text_length)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 128:
@@ -82,7 +82,7 @@ def get_ticket(session: Session, actor: Actor, number: str) -> Any:
 @bp.post("/tickets/<number>/actions/<action>")
 @api_view()
 def ticket_action(session: Session, actor: Actor, number: str, action: str) -> Any:
-    state = app_state()
+    state = runtime()
     payload = schemas.json_body(request, required=False)
     ticket = actions.perform_action(
         session, number, action, actor, payload, policy=state.policy, taxonomy=state.taxonomy

@@ -12,11 +12,11 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.accounts.privacy import audit, sees_personal_data
 from hotline.errors import HotlineError
-from hotline.state import app_state
 from hotline.tickets import actions, calls, queries
 from hotline.tickets.assist import assist_call
 from hotline.tickets.models import Ticket
 from hotline.timeutil import iso_local, utcnow
+from hotline.web import runtime
 from hotline.web.console import forms
 from hotline.web.session_auth import console_view
 
@@ -47,7 +47,7 @@ def new_call(db: Session, actor: Actor) -> Any:
 @bp.post("/new")
 @console_view(roles=DESK)
 def submit_call(db: Session, actor: Actor) -> Any:
-    state = app_state()
+    state = runtime()
     try:
         with db.begin_nested():  # a refused form must leave nothing behind
             req, outcome = forms.parse_call(request.form, max_text=state.settings.max_text_length)
@@ -64,10 +64,11 @@ def submit_call(db: Session, actor: Actor) -> Any:
 @console_view(roles=DESK, readonly=True)
 def live_triage(db: Session, actor: Actor) -> Any:
     """Suggestion, deadlines and history while the operator types (JSON for the page's script)."""
-    state = app_state()
+    state = runtime()
     body = request.get_json(silent=True) or {}
     text = str(body.get("text") or "")[: state.settings.max_text_length]
-    return jsonify(assist_call(db, actor, text, state, phone=_str(body.get("phone")),
+    return jsonify(assist_call(db, actor, text, triage=state.triage, policy=state.policy, taxonomy=state.taxonomy,
+                               knowledge=state.knowledge, phone=_str(body.get("phone")),
                                child_name=_str(body.get("child_name")), address=_str(body.get("address"))))
 
 
@@ -78,7 +79,7 @@ def _str(value: Any) -> str | None:
 @bp.get("/deadlines")
 @console_view(roles=DESK, readonly=True)
 def deadlines_preview(db: Session, actor: Actor) -> Any:
-    state = app_state()
+    state = runtime()
     urgency, kind = request.args.get("urgency", ""), request.args.get("kind", "")
     if not state.policy.knows(urgency, kind):
         return jsonify({"code": "unknown_code", "message": "请先选择紧急程度和诉求类型"}), 422
@@ -111,7 +112,7 @@ def _ticket_page(db: Session, actor: Actor, found: Ticket, *, unmasked: bool) ->
 @bp.post("/tickets/<number>/actions/<action>")
 @console_view()
 def ticket_action(db: Session, actor: Actor, number: str, action: str) -> Any:
-    state = app_state()
+    state = runtime()
     try:
         with db.begin_nested():
             actions.perform_action(db, number, action, actor, forms.parse_action(request.form),
@@ -196,7 +197,7 @@ def export(db: Session, actor: Actor, fmt: str) -> Any:
         abort(404)
     try:
         flt = forms.parse_queue(request.args)
-        rows = exports.export_rows(db, actor, flt, app_state().taxonomy, source_ip=request.remote_addr)
+        rows = exports.export_rows(db, actor, flt, runtime().taxonomy, source_ip=request.remote_addr)
     except HotlineError as exc:
         flash(exc.message, "error")
         return redirect(url_for("console.queue"))

@@ -11,7 +11,7 @@ from classifier import text as text_mod
 from classifier.data import read_corpus
 from classifier.features import CalibratedLinearSVC, build_features
 from classifier.model import _thresholded, _union_transform, fast_tfidf_transform
-from classifier.train import pick_threshold
+from classifier.training import pick_threshold
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "classifier_fixture.jsonl"
 

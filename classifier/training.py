@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from .artifacts import ModelCard, save_artifact
 from .cues import find_emergency_cues
 from .data import LabelledItem, read_corpus, split
-from .evaluate import evaluate
+from .evaluation import evaluate
 from .features import DEFAULT_FEATURES, build_estimator, build_features
 from .model import Classifier, Settings
 from .schema import Item

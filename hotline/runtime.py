@@ -1,0 +1,80 @@
+"""The composition root: everything a process needs, built once from the settings, without Flask.
+
+The web app, each CLI command and (later) the scheduler build one ``Runtime`` and hand its parts to
+the services they call; services never reach for a global. The triage model and the knowledge base
+are loaded on first use, so a command that needs neither never pays for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from hotline.config import Settings, load_settings
+from hotline.db import Database
+from hotline.taxonomy import Taxonomy, get_taxonomy
+from hotline.tickets.deadlines import DeadlinePolicy
+from hotline.tickets.workcalendar import WorkCalendar
+
+if TYPE_CHECKING:
+    from hotline.knowledge.search import KnowledgeService
+    from hotline.tickets.triage import Triage
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.taxonomy: Taxonomy = get_taxonomy()
+        self.calendar = WorkCalendar(settings.holidays_path)
+        self.policy = DeadlinePolicy.from_file(settings.sla_policy_path, self.calendar)
+        self._lock = threading.Lock()
+        self._triage: Triage | None = None
+        self._knowledge: KnowledgeService | None = None
+
+    @classmethod
+    def from_env(cls, overrides: Mapping[str, object] | None = None) -> Runtime:
+        return cls(load_settings(overrides))
+
+    @property
+    def triage(self) -> Triage:
+        """The classifier behind ticket triage (rules only when no usable model is installed)."""
+        if self._triage is None:
+            with self._lock:
+                if self._triage is None:
+                    from hotline.tickets.triage import load_triage
+
+                    self._triage = load_triage(self.settings.artifact_path, self.taxonomy)
+        return self._triage
+
+    @triage.setter
+    def triage(self, value: Triage) -> None:
+        self._triage = value
+
+    @property
+    def knowledge(self) -> KnowledgeService:
+        if self._knowledge is None:
+            with self._lock:
+                if self._knowledge is None:
+                    from hotline.knowledge.search import KnowledgeService
+
+                    self._knowledge = KnowledgeService(self.db.reader)
+        return self._knowledge
+
+    def warm_up(self) -> None:
+        """Pay the one-off costs (model, segmenter dictionary, knowledge-base vocabulary and typo index)
+        before the first caller does."""
+        from hotline.tickets.triage import safe_suggest
+
+        safe_suggest(self.triage, "孩子父母外出务工，孩子一个人在家")
+        try:
+            self.knowledge.warm()
+        except Exception:  # a missing knowledge base must not stop the server; searches will say so
+            log.exception("knowledge-base warm-up failed")
+
+    def close(self) -> None:
+        self.db.dispose()

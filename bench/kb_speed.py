@@ -96,7 +96,7 @@ def main() -> None:
             n = len(base) if size == "real" else int(size)
             rows = scaled(base, n)
             took = build(db, rows)
-            store = DbPassageStore(db.reader)
+            store = DbPassageStore(db)
             kb = KnowledgeBase(store)
             store.sync()
             kb.search("预热", limit=10)

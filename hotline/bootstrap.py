@@ -97,7 +97,8 @@ class InitReport:
 
 def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
     state.settings.instance_path.mkdir(parents=True, exist_ok=True)
-    upgrade(state.db.engine)
+    with state.db.connect() as connection:
+        upgrade(connection)
     report = InitReport()
     with state.db.transaction() as session:
         report.reference_rows = seed_reference_data(session, state.taxonomy)

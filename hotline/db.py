@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from threading import RLock
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 #: a request may hold its unit of work's connection while the knowledge-base store opens a second one,
@@ -53,7 +53,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """The app's engine plus its session factories (read-write and read-only)."""
+    """The app's engine plus its session factories (read-write and read-only).
+
+    ``pinned()`` binds every unit of work to one connection inside an outer transaction that is rolled
+    back at the end (each unit of work becomes a savepoint): how the tests isolate themselves.
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
@@ -64,13 +68,18 @@ class Database:
         self.reader = self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else self.engine
         self._readers = sessionmaker(self.reader, expire_on_commit=False)
         self._write_lock = RLock()
+        self._pinned: Connection | None = None
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[Session]:
         """Yield a session; commit when the block succeeds, roll back when it raises."""
-        queue = self._write_lock if self.is_sqlite and not readonly else nullcontext()
-        with queue:
+        if self._pinned is not None:
+            session = Session(bind=self._pinned, join_transaction_mode="create_savepoint", expire_on_commit=False)
+            queue = nullcontext()
+        else:
             session = (self._readers if readonly else self._sessions)()
+            queue = self._write_lock if self.is_sqlite and not readonly else nullcontext()
+        with queue:
             try:
                 yield session
                 if not readonly:
@@ -81,6 +90,37 @@ class Database:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def connect(self, *, readonly: bool = False) -> Iterator[Connection]:
+        """A plain connection for work outside the ORM (migrations, the knowledge-base store): committed
+        at the end unless ``readonly``."""
+        if self._pinned is not None:
+            if readonly:
+                yield self._pinned
+                return
+            with self._pinned.begin_nested():
+                yield self._pinned
+            return
+        if readonly:
+            with self.reader.connect() as conn:
+                yield conn
+            return
+        with self._write_lock if self.is_sqlite else nullcontext(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def pinned(self) -> Iterator[Connection]:
+        """Every unit of work inside the block runs on one connection whose outer transaction is
+        rolled back at the end: nothing the block does is kept (test isolation)."""
+        with self.engine.connect() as conn:
+            outer = conn.begin()
+            self._pinned = conn
+            try:
+                yield conn
+            finally:
+                self._pinned = None
+                outer.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

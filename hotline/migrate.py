@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,8 +28,12 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    with engine.begin() as connection:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
+    """Migrate to ``revision`` on an engine (in its own transaction) or on a connection (in the caller's)."""
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            upgrade(connection, revision)
+        return
+    cfg = alembic_config()
+    cfg.attributes["connection"] = bind
+    command.upgrade(cfg, revision)

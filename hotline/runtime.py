@@ -62,7 +62,7 @@ class Runtime:
                 if self._knowledge is None:
                     from hotline.knowledge.search import KnowledgeService
 
-                    self._knowledge = KnowledgeService(self.db.reader)
+                    self._knowledge = KnowledgeService(self.db)
         return self._knowledge
 
     def warm_up(self) -> None:

@@ -1,33 +1,31 @@
-"""Shared fixtures: a real database (SQLite file, or PostgreSQL when HOTLINE_TEST_DATABASE_URL is
-set), the app built by Alembic once per session, per-test cleanup, tokens, a live HTTP server, and
-an autouse guard that refuses any network connection outside loopback."""
+"""Shared fixtures.
+
+- A real database: a SQLite file, or PostgreSQL when HOTLINE_TEST_DATABASE_URL is set. Alembic builds it
+  once per session and ``initialise`` loads regions, units and the knowledge base.
+- Isolation: every test that uses the app runs inside one outer transaction that is rolled back at its
+  end; each unit of work the code under test opens is a savepoint in it (``Database.pinned``).
+- Tests that need real commits seen by other threads (races over HTTP, the browser) use ``live``: a
+  server on loopback over a fresh copy of a template database, dropped afterwards.
+- An autouse guard refuses any network connection outside loopback.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 TEST_DB_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") or ""
 BACKEND = "postgresql" if TEST_DB_URL.startswith("postgresql") else "sqlite"
-# tables holding per-test data, children first; reference data (regions, units) stays
-PER_TEST_TABLES = [
-    "audit_log",
-    "saved_views",
-    "ticket_events",
-    "label_corrections",
-    "idempotency_keys",
-    "ticket_co_units",
-    "tickets",
-    "ticket_counters",
-    "api_tokens",
-    "users",
-]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -49,11 +47,20 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+def _admin_engine():  # noqa: ANN202
+    """A connection to the PostgreSQL test database that can create and drop other databases."""
+    return create_engine(TEST_DB_URL, isolation_level="AUTOCOMMIT")
+
+
 def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
+    engine = _admin_engine()
+    name = make_url(url).database
+    with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+        leftovers = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{name}_live%"})
+        for (db,) in leftovers.all():  # from an earlier run that was killed
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -68,35 +75,47 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+def _initialised_runtime(database_url: str, instance: Path):  # noqa: ANN202
+    from hotline.bootstrap import initialise
+    from hotline.runtime import Runtime
+
+    runtime = Runtime.from_env({"instance_path": instance, "database_url": database_url, "testing": True})
+    initialise(runtime)
+    return runtime
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
-    from hotline import create_app
-    from hotline.bootstrap import initialise
+    from hotline.app import create_app
 
-    instance = tmp_path_factory.mktemp("instance")
-    application = create_app({"instance_path": instance, "database_url": database_url, "testing": True})
-    initialise(application.extensions["hotline"])
-    yield application
-    application.extensions["hotline"].db.dispose()
+    runtime = _initialised_runtime(database_url, tmp_path_factory.mktemp("instance"))
+    yield create_app(runtime=runtime)
+    runtime.close()
 
 
 @pytest.fixture
 def state(app):
+    """The app's runtime: database, taxonomy, deadline policy, triage, knowledge base."""
     return app.extensions["hotline"]
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "app" not in request.fixturenames:
-        return
+def _rules_only(runtime) -> None:  # noqa: ANN001
     from hotline.tickets.triage import ClassifierTriage
 
-    state = request.getfixturevalue("app").extensions["hotline"]
-    state.triage = ClassifierTriage(None, state.taxonomy)  # the default without a model: rules only
-    with state.db.engine.begin() as conn:
-        for table in PER_TEST_TABLES:
-            conn.execute(text(f"DELETE FROM {table}"))
+    runtime.triage = ClassifierTriage(None, runtime.taxonomy)  # the default without a model
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Everything a test writes through the app's database is rolled back when it ends."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    runtime = request.getfixturevalue("state")
+    _rules_only(runtime)
+    with runtime.db.pinned():
+        yield
+    _rules_only(runtime)
 
 
 @pytest.fixture
@@ -104,19 +123,44 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def make_token(state) -> Callable[..., str]:
-    """make_token(role, unit=None) -> a bearer token string."""
+def _token_maker(runtime) -> Callable[..., str]:  # noqa: ANN001
     from hotline.accounts.tokens import create_token
 
-    counter = iter(range(1, 10_000))
-
     def _make(role: str, unit: str | None = None) -> str:
-        with state.db.transaction() as session:
-            _, secret = create_token(session, f"test-{role}-{next(counter)}", role, unit_code=unit)
+        with runtime.db.transaction() as session:
+            _, secret = create_token(session, f"test-{role}-{next(_maker_ids)}", role, unit_code=unit)
         return secret
 
     return _make
+
+
+def _user_maker(runtime) -> Callable[..., str]:  # noqa: ANN001
+    from tests_support import PASSWORD
+
+    from hotline.accounts.users import create_user
+
+    def _make(role: str, unit: str | None = None) -> str:
+        username = f"{role}{next(_maker_ids)}"
+        with runtime.db.transaction() as session:
+            create_user(session, username, role, PASSWORD, unit_code=unit, display_name=f"测试{role}")
+        return username
+
+    return _make
+
+
+_maker_ids = count(1)
+
+
+@pytest.fixture
+def make_token(state) -> Callable[..., str]:
+    """make_token(role, unit=None) -> a bearer token string."""
+    return _token_maker(state)
+
+
+@pytest.fixture
+def make_user(state) -> Callable[..., str]:
+    """make_user(role, unit=None) -> the username of a new user with the shared test password."""
+    return _user_maker(state)
 
 
 class Api:
@@ -141,16 +185,74 @@ def api_as(client, make_token) -> Callable[..., Api]:
     return lambda role, unit=None: Api(client, make_token(role, unit))
 
 
+@dataclass
+class Live:
+    """A real server on loopback over a database of its own, with helpers that commit."""
+
+    url: str
+    runtime: object
+    make_user: Callable[..., str]
+    make_token: Callable[..., str]
+
+
 @pytest.fixture(scope="session")
-def live_server(app) -> Iterator[str]:
-    """The app served by waitress on a free loopback port, in a thread; yields the base URL."""
+def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated and initialised database that ``live`` copies for each test."""
+    if BACKEND == "postgresql":
+        name = f"{make_url(TEST_DB_URL).database}_live_tpl"
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(TEST_DB_URL).set(database=name).render_as_string(hide_password=False)
+        _initialised_runtime(url, tmp_path_factory.mktemp("live-template")).close()
+        yield name
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    path = tmp_path_factory.mktemp("live-template") / "template.db"
+    _initialised_runtime(f"sqlite:///{path}", path.parent).close()
+    yield str(path)
+
+
+_live_ids = count(1)
+
+
+@pytest.fixture
+def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
+    """The app served by waitress (16 threads) on a free loopback port, over a fresh copy of the template."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=16)
+    from hotline.app import create_app
+    from hotline.runtime import Runtime
+
+    if BACKEND == "postgresql":
+        name = f"{make_url(TEST_DB_URL).database}_live_{os.getpid()}_{next(_live_ids)}"
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{live_template}"'))
+        url = make_url(TEST_DB_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        target = tmp_path / "live.db"
+        with sqlite3.connect(live_template) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        url = f"sqlite:///{target}"
+    runtime = Runtime.from_env({"instance_path": tmp_path / "instance", "database_url": url, "testing": True})
+    server = create_server(create_app(runtime=runtime), host="127.0.0.1", port=0, threads=16)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    try:
+        yield Live(f"http://127.0.0.1:{server.effective_port}", runtime, _user_maker(runtime), _token_maker(runtime))
+    finally:
+        server.close()
+        thread.join(timeout=10)
+        runtime.close()
+        if BACKEND == "postgresql":
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+        else:
+            shutil.rmtree(tmp_path / "instance", ignore_errors=True)
 
 
 @pytest.fixture
@@ -166,19 +268,3 @@ def fixture_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("model")
     train([Path(__file__).with_name("data") / "classifier_fixture.jsonl"], out, cv_folds=2)
     return out
-
-
-@pytest.fixture
-def make_user(state) -> Callable[..., str]:
-    """make_user(role, unit=None) -> the username of a new user with the shared test password."""
-    from tests_support import PASSWORD, next_id
-
-    from hotline.accounts.users import create_user
-
-    def _make(role: str, unit: str | None = None) -> str:
-        username = f"{role}{next_id()}"
-        with state.db.transaction() as session:
-            create_user(session, username, role, PASSWORD, unit_code=unit, display_name=f"测试{role}")
-        return username
-
-    return _make

@@ -1,10 +1,3 @@
-"""Constants and helpers shared by test modules (importable: tests/ is on sys.path via rootdir conftest)."""
-
-from itertools import count
+"""Constants shared by test modules (importable: tests/ is on sys.path via the pytest configuration)."""
 
 PASSWORD = "Test-Passw0rd-long"
-_ids = count(1)
-
-
-def next_id() -> int:
-    return next(_ids)

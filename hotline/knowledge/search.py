@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Engine
-
+from hotline.db import Database
 from hotline.knowledge.store import DbPassageStore
 from knowledge_base import Hit, KnowledgeBase, SearchResult
 
 
 class KnowledgeService:
-    def __init__(self, engine: Engine) -> None:
-        """``engine`` should be a read-only engine (``Database.reader``): searches never take a write lock."""
-        self.store = DbPassageStore(engine)
+    def __init__(self, db: Database) -> None:
+        self.store = DbPassageStore(db)
         self.kb = KnowledgeBase(self.store)
         self._warm_lock = threading.Lock()
 

@@ -12,8 +12,9 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 
+from hotline.db import Database
 from hotline.knowledge.models import KbMeta, KbPassage, KbTerm
 from knowledge_base import CorpusStats, StoredPassage
 from knowledge_base.index import idf
@@ -28,9 +29,9 @@ _COLUMNS = [c.name for c in KbPassage.__table__.columns]
 
 
 class DbPassageStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine  # a read-only engine (Database.reader): deferred BEGIN on SQLite
-        self.sqlite = engine.dialect.name == "sqlite"
+    def __init__(self, db: Database) -> None:
+        self.db = db  # reads only, through Database.connect(readonly=True): deferred BEGIN on SQLite
+        self.sqlite = db.is_sqlite
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._stats: CorpusStats | None = None
@@ -41,7 +42,7 @@ class DbPassageStore:
 
     # -- cache ------------------------------------------------------------------------------------
     def generation(self) -> str:
-        with self.engine.connect() as conn:
+        with self.db.connect(readonly=True) as conn:
             return conn.scalar(select(KbMeta.value).where(KbMeta.key == "generation")) or "0"
 
     def sync(self) -> bool:
@@ -57,7 +58,7 @@ class DbPassageStore:
     # -- PassageStore protocol --------------------------------------------------------------------
     def stats(self) -> CorpusStats:
         if self._stats is None:
-            with self.engine.connect() as conn:
+            with self.db.connect(readonly=True) as conn:
                 rows = conn.execute(select(KbPassage.tokens_title, KbPassage.tokens_tags, KbPassage.tokens_body)).all()
             n = len(rows)
             lengths = {"title": 0, "tags": 0, "body": 0}
@@ -106,7 +107,7 @@ class DbPassageStore:
             sql, param = "SELECT passage_id FROM kb_fts WHERE kb_fts MATCH :q", f'"{term}"'
         else:
             sql, param = "SELECT id FROM kb_passages WHERE tsv @@ to_tsquery('simple', :q)", term
-        with self.engine.connect() as conn:
+        with self.db.connect(readonly=True) as conn:
             ids = tuple(conn.execute(text(sql), {"q": param}).scalars())
         if self._posting_size + len(ids) > POSTING_CACHE_IDS:
             self._postings, self._posting_size = {}, 0
@@ -117,7 +118,7 @@ class DbPassageStore:
     def get(self, ids: Sequence[str]) -> list[StoredPassage]:
         missing = [i for i in dict.fromkeys(ids) if i not in self._passages]
         if missing:
-            with self.engine.connect() as conn:
+            with self.db.connect(readonly=True) as conn:
                 rows = conn.execute(select(KbPassage.__table__).where(KbPassage.id.in_(missing))).mappings().all()
             if len(self._passages) + len(rows) > PASSAGE_CACHE:
                 self._passages = {}
@@ -127,6 +128,6 @@ class DbPassageStore:
 
     def vocabulary(self) -> dict[str, int]:
         if self._vocab is None:
-            with self.engine.connect() as conn:
+            with self.db.connect(readonly=True) as conn:
                 self._vocab = dict(conn.execute(select(KbTerm.term, KbTerm.df)).all())
         return self._vocab

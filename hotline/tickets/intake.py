@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -79,11 +79,12 @@ def _next_number(session: Session, received_at: datetime) -> str:
     """The next readable number of the day. On PostgreSQL the counter row is bumped in its own short
     transaction, so concurrent intakes do not queue on its row lock until they commit (a number
     whose ticket then fails is skipped: numbers are unique, not gapless). SQLite serialises writers
-    anyway, so there it stays inside the caller's transaction."""
+    anyway, so there — and when the session is pinned to one connection (tests) — it stays inside the
+    caller's transaction."""
     day = received_at.astimezone(SHANGHAI).strftime("%Y%m%d")
-    engine = session.get_bind()
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        with bind.connect() as conn:
             last = _bump_counter(conn, day)
             if last is None:
                 conn.execute(insert(TicketCounter).values(day=day, last=0).on_conflict_do_nothing())

@@ -27,9 +27,9 @@ def headers(token: str, **extra) -> dict:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
-def test_concurrent_duplicate_posts_make_exactly_one_ticket(live_server, make_token, state):
-    token = make_token("operator")
-    url = f"{live_server}/api/v1/tickets"
+def test_concurrent_duplicate_posts_make_exactly_one_ticket(live):
+    token = live.make_token("operator")
+    url = f"{live.url}/api/v1/tickets"
     results = race(
         12, lambda i: requests.post(url, json={**CALL, "external_id": "tel-777"}, headers=headers(token), timeout=60)
     )
@@ -41,26 +41,26 @@ def test_concurrent_duplicate_posts_make_exactly_one_ticket(live_server, make_to
     )
     assert sorted(r.status_code for r in keyed) == [200] * 11 + [201]
     assert len({r.json()["number"] for r in keyed}) == 1
-    with state.db.transaction(readonly=True) as session:
+    with live.runtime.db.transaction(readonly=True) as session:
         assert session.scalar(select(func.count(Ticket.id))) == 2
 
 
-def test_concurrent_distinct_posts_get_distinct_numbers(live_server, make_token, state):
-    token = make_token("operator")
+def test_concurrent_distinct_posts_get_distinct_numbers(live):
+    token = live.make_token("operator")
     results = race(
         16,
         lambda i: requests.post(
-            f"{live_server}/api/v1/tickets", json={**CALL, "external_id": f"c-{i}"}, headers=headers(token), timeout=60
+            f"{live.url}/api/v1/tickets", json={**CALL, "external_id": f"c-{i}"}, headers=headers(token), timeout=60
         ),
     )
     assert all(r.status_code == 201 for r in results)
     assert len({r.json()["number"] for r in results}) == 16
 
 
-def test_two_units_signing_at_once_one_wins(live_server, make_token, state):
-    desk = make_token("operator")
-    staff = make_token("agency_staff", "civil_affairs:长春市/农安县")
-    base = f"{live_server}/api/v1/tickets"
+def test_two_units_signing_at_once_one_wins(live):
+    desk = live.make_token("operator")
+    staff = live.make_token("agency_staff", "civil_affairs:长春市/农安县")
+    base = f"{live.url}/api/v1/tickets"
     number = requests.post(base, json=CALL, headers=headers(desk), timeout=60).json()["number"]
     assert requests.post(f"{base}/{number}/actions/dispatch", json=LABELS, headers=headers(desk), timeout=60).ok
     results = race(
@@ -71,15 +71,15 @@ def test_two_units_signing_at_once_one_wins(live_server, make_token, state):
     )
     codes = sorted(r.status_code for r in results)
     assert codes == [200] + [409] * 7, [r.text for r in results]
-    with state.db.transaction(readonly=True) as session:
+    with live.runtime.db.transaction(readonly=True) as session:
         signs = session.scalar(select(func.count(TicketEvent.id)).where(TicketEvent.action == "sign"))
         assert signs == 1
 
 
-def test_concurrent_conflicting_actions_leave_one_consistent_state(live_server, make_token, state):
-    desk = make_token("operator")
-    staff = make_token("agency_staff", "civil_affairs:长春市/农安县")
-    base = f"{live_server}/api/v1/tickets"
+def test_concurrent_conflicting_actions_leave_one_consistent_state(live):
+    desk = live.make_token("operator")
+    staff = live.make_token("agency_staff", "civil_affairs:长春市/农安县")
+    base = f"{live.url}/api/v1/tickets"
     number = requests.post(base, json=CALL, headers=headers(desk), timeout=60).json()["number"]
     requests.post(f"{base}/{number}/actions/dispatch", json=LABELS, headers=headers(desk), timeout=60)
     requests.post(f"{base}/{number}/actions/sign", json={}, headers=headers(staff), timeout=60)

@@ -4,19 +4,19 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from hotline.accounts.models import ApiToken, User
-from hotline.cli import main
+from hotline.cli import given, main
 from hotline.tickets.models import Ticket
 
 
 @pytest.fixture
-def run(app, database_url, tmp_path):
-    env = {"HOTLINE_INSTANCE_PATH": str(tmp_path / "instance"), "HOTLINE_DATABASE_URL": database_url}
+def run(state):
+    """Run a command in-process on the test's runtime (inside the test's transaction)."""
 
     def _run(*args: str, input: str | None = None):
-        return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+        return CliRunner().invoke(main, list(args), obj=given(state), input=input, catch_exceptions=False)
 
     return _run
 
@@ -47,11 +47,9 @@ def test_init_demo_is_idempotent_and_prints_passwords_once(run, state):
 
 def test_demo_passwords_are_not_fixed(run, state):
     first = run("init", "--demo").output
-    with state.db.engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM ticket_events")
-        conn.exec_driver_sql("DELETE FROM ticket_co_units")
-        conn.exec_driver_sql("DELETE FROM tickets")
-        conn.exec_driver_sql("DELETE FROM users")
+    with state.db.transaction() as session:  # a fresh installation (rolled back with the test)
+        for table in ("ticket_events", "ticket_co_units", "tickets", "users"):
+            session.execute(text(f"DELETE FROM {table}"))
     second = run("init", "--demo").output
     assert len(demo_passwords(second)) == 5
     assert not set(demo_passwords(first).values()) & set(demo_passwords(second).values())

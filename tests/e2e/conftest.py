@@ -26,7 +26,7 @@ def browser():
 
 
 @pytest.fixture
-def open_as(browser, live_server, make_user):
+def open_as(browser, live):
     """open_as(role, unit=None) -> a logged-in Playwright page (1366x768)."""
     from tests_support import PASSWORD
 
@@ -37,12 +37,12 @@ def open_as(browser, live_server, make_user):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", make_user(role, unit))
+        page.goto(f"{live.url}/login")
+        page.fill("input[name=username]", live.make_user(role, unit))
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
-        page.base = live_server
+        page.base = live.url
         return page
 
     yield _open

@@ -21,11 +21,12 @@ def test_empty_sqlite_upgrades_to_head(tmp_path):
 
 def test_models_match_the_migrated_schema(state):
     """Run against the session's database: SQLite, or PostgreSQL in the second pass of `make test`."""
-    with state.db.engine.connect() as conn:
+    with state.db.connect(readonly=True) as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 
 def test_upgrade_is_idempotent(state):
-    upgrade(state.db.engine)  # already at head: a no-op, no error
+    with state.db.connect() as conn:
+        upgrade(conn)  # already at head: a no-op, no error

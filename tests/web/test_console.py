@@ -169,7 +169,7 @@ def test_role_view_matrix(login, role):
     assert live == (200 if role in VIEWS["/console/new"] else 403)
 
 
-def test_sixteen_operators_typing_at_once_over_http(live_server, make_user, password):
+def test_sixteen_operators_typing_at_once_over_http(live, password):
     """Each live-triage request holds its unit of work's connection while the knowledge-base store opens
     another: 16 at once must neither exhaust the pool nor time out."""
     from concurrent.futures import ThreadPoolExecutor
@@ -178,15 +178,15 @@ def test_sixteen_operators_typing_at_once_over_http(live_server, make_user, pass
 
     def operator_session():
         s = requests.Session()
-        user = make_user("operator")
-        token = re.search(r'name="csrf-token" content="([^"]+)"', s.get(f"{live_server}/login", timeout=30).text).group(1)
-        s.post(f"{live_server}/login", data={"csrf_token": token, "username": user, "password": password}, timeout=30)
-        page = s.get(f"{live_server}/console/new", timeout=30).text
+        user = live.make_user("operator")
+        token = re.search(r'name="csrf-token" content="([^"]+)"', s.get(f"{live.url}/login", timeout=30).text).group(1)
+        s.post(f"{live.url}/login", data={"csrf_token": token, "username": user, "password": password}, timeout=30)
+        page = s.get(f"{live.url}/console/new", timeout=30).text
         s.headers["X-CSRF-Token"] = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
         return s
 
     sessions = [operator_session() for _ in range(16)]
     with ThreadPoolExecutor(16) as pool:
-        codes = list(pool.map(lambda s: s.post(f"{live_server}/console/triage", json={"text": "孩子父母外出务工，一个人在家"},
+        codes = list(pool.map(lambda s: s.post(f"{live.url}/console/triage", json={"text": "孩子父母外出务工，一个人在家"},
                                                timeout=120).status_code, sessions))
     assert codes == [200] * 16

@@ -1,24 +1,30 @@
-"""Text normalisation and jieba tokenisation.
+"""The hotline's Chinese text analysis, shared by the classifier and knowledge-base search.
 
-``normalize`` and ``tokenize`` are plain module-level functions so that fitted scikit-learn pipelines
-that reference them can be pickled and loaded anywhere (scikit-learn#9467).  Segmentation runs in a
-private jieba tokenizer with the domain user dictionary in ``data/userdict.txt`` (the global ``jieba``
-dictionary that other code may use is left alone); when the optional ``rjieba`` package (jieba-rs,
-same dictionary and algorithm) is installed it is used instead, see :func:`backend`.
-``normalize`` is memoised because the rules and both vectorisers call it on the same text.
+One home for: normalisation (:func:`normalize`), the segmenter with the domain dictionary
+(:func:`segmenter`, ``data/userdict.txt``), the domain vocabulary (:func:`user_terms`) and the
+stopwords (:func:`stopwords`, ``data/stopwords.txt``). What each consumer builds on top stays with it:
+the classifier's word tokens and character n-grams here below, search's analyser in
+``knowledge_base.analysis``.
+
+``normalize``, ``tokenize`` and ``char_ngrams`` are plain module-level functions so that fitted
+scikit-learn pipelines that reference them can be pickled and loaded anywhere (scikit-learn#9467).
+Segmentation uses ``rjieba`` (jieba-rs: jieba's dictionary and algorithm, about 15x faster) when it is
+installed, else a private ``jieba.Tokenizer`` (the global jieba state is left alone); see
+:func:`backend`. ``normalize`` is memoised because the rules and both vectorisers call it on the same text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-
-import jieba
+from typing import Literal, Protocol
 
 DATA_DIR = Path(__file__).with_name("data")
 USERDICT_PATH = DATA_DIR / "userdict.txt"
@@ -42,7 +48,7 @@ _WORDCHAR = re.compile(r"[\w\u4e00-\u9fff]")
 
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """Canonical form used by the models and the rules.
+    """The canonical form every analysis starts from.
 
     Full-width forms become half-width (NFKC), ASCII is lower-cased, URLs, emoji, repost chains
     ("//@某某:"), @mentions and hashtag marks are removed (hashtag words are kept), phone numbers
@@ -69,30 +75,109 @@ def item_text(text: str, title: str | None = None) -> str:
     return text
 
 
+# -- stopwords and the domain vocabulary ---------------------------------------------------------
+
+StopwordPurpose = Literal["labels", "search"]
+
+
 @lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    words = set()
+def _stopword_sections() -> dict[str, frozenset[str]]:
+    sections: dict[str, set[str]] = {}
+    current = None
     for line in STOPWORDS_PATH.read_text(encoding="utf-8").splitlines():
         line = line.strip()
-        if line and not line.startswith("#"):
-            words.add(line)
-    return frozenset(words)
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+            continue
+        if current is None:
+            raise ValueError(f"{STOPWORDS_PATH}: words before the first [section]")
+        current.update(normalize(w) for w in line.split())
+    return {name: frozenset(words) for name, words in sections.items()}
 
 
-_lock = threading.Lock()
-_cutter = None
+@lru_cache(maxsize=2)
+def stopwords(purpose: StopwordPurpose = "labels") -> frozenset[str]:
+    """Words dropped for the classifier's labels (``labels``) or for search (``search``); see the file."""
+    sections = _stopword_sections()
+    return sections["common"] | sections[purpose]
 
 
-def _userdict_entries():
+def _userdict_entries() -> Iterator[tuple[str, int | None, str | None]]:
     for line in USERDICT_PATH.read_text(encoding="utf-8").splitlines():
         parts = line.split()
         if parts and not parts[0].startswith("#"):
             yield parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
 
 
+@lru_cache(maxsize=1)
+def user_terms() -> frozenset[str]:
+    """The domain dictionary's words, normalised (also the core of search's suggestion vocabulary)."""
+    return frozenset(normalize(word) for word, _, _ in _userdict_entries())
+
+
+# -- the segmenter -----------------------------------------------------------------------------
+
+
+class Segmenter(Protocol):
+    name: str
+
+    def cut(self, text: str, hmm: bool = True) -> list[str]: ...
+
+    def cut_for_search(self, text: str, hmm: bool = True) -> list[str]: ...
+
+    def has_word(self, word: str) -> bool: ...
+
+
+class _RustSegmenter:
+    name = "rjieba"
+
+    def __init__(self) -> None:
+        import rjieba
+
+        self._seg = rjieba.Jieba()
+        for word, freq, tag in _userdict_entries():
+            self._seg.add_word(word, freq, tag)
+
+    def cut(self, text: str, hmm: bool = True) -> list[str]:
+        return self._seg.cut(text, hmm)
+
+    def cut_for_search(self, text: str, hmm: bool = True) -> list[str]:
+        return self._seg.cut_for_search(text, hmm)
+
+    def has_word(self, word: str) -> bool:
+        return self._seg.has_word(word)
+
+
+class _PythonSegmenter:
+    name = "jieba"
+
+    def __init__(self) -> None:
+        import jieba
+
+        self._tok = jieba.Tokenizer()
+        level = jieba.default_logger.level
+        jieba.default_logger.setLevel(logging.WARNING)
+        try:
+            self._tok.initialize()
+            self._tok.load_userdict(str(USERDICT_PATH))
+        finally:
+            jieba.default_logger.setLevel(level)
+
+    def cut(self, text: str, hmm: bool = True) -> list[str]:
+        return self._tok.lcut(text, HMM=hmm)
+
+    def cut_for_search(self, text: str, hmm: bool = True) -> list[str]:
+        return self._tok.lcut_for_search(text, HMM=hmm)
+
+    def has_word(self, word: str) -> bool:
+        return bool(self._tok.FREQ.get(word))
+
+
 def backend() -> str:
-    """The segmenter in use: "rjieba" (jieba-rs, the same dictionary and algorithm, ~15x faster) when it
-    is installed, else "jieba".  ``CLASSIFIER_SEGMENTER=jieba`` forces the pure-Python jieba."""
+    """The segmenter in use: "rjieba" when it is installed, else "jieba"; ``CLASSIFIER_SEGMENTER=jieba``
+    forces the pure-Python one."""
     choice = os.environ.get("CLASSIFIER_SEGMENTER", "auto")
     if choice in ("auto", "rjieba"):
         try:
@@ -105,50 +190,52 @@ def backend() -> str:
     return "jieba"
 
 
+_lock = threading.Lock()
+_segmenter: Segmenter | None = None
+
+
+def segmenter() -> Segmenter:
+    """The process's segmenter with the domain dictionary (built on first use, about 0.1 s with rjieba)."""
+    global _segmenter
+    if _segmenter is None:
+        with _lock:
+            if _segmenter is None:
+                _segmenter = _RustSegmenter() if backend() == "rjieba" else _PythonSegmenter()
+    return _segmenter
+
+
 def use_segmenter(name: str | None) -> None:
     """Switch the segmenter for this process ("jieba", "rjieba", or None for the default); for
-    benchmarks and tests.  Both give the same tokens for >99.5 % of texts (see classifier/README.md)."""
-    global _cutter
+    benchmarks and tests. Both give the same tokens for >99.5 % of texts (see classifier/README.md)."""
+    global _segmenter
     with _lock:
         if name is None:
             os.environ.pop("CLASSIFIER_SEGMENTER", None)
         else:
             os.environ["CLASSIFIER_SEGMENTER"] = name
-        _cutter = None
+        _segmenter = None
     normalize.cache_clear()
 
 
-def _make_cutter():
-    if backend() == "rjieba":
-        import rjieba
+def fingerprint() -> str:
+    """Changes whenever the analysis could give other tokens: the dictionary, the stopwords, the
+    segmenter. Stored token indexes (the knowledge base's) are rebuilt when it differs."""
+    digest = hashlib.sha256(backend().encode())
+    for path in (USERDICT_PATH, STOPWORDS_PATH):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
-        seg = rjieba.Jieba()
-        for word, freq, tag in _userdict_entries():
-            seg.add_word(word, freq, tag)
-        return lambda text: seg.cut(text, True)
-    tok = jieba.Tokenizer()
-    level = jieba.default_logger.level
-    jieba.default_logger.setLevel(logging.WARNING)
-    try:
-        tok.initialize()
-        tok.load_userdict(str(USERDICT_PATH))
-    finally:
-        jieba.default_logger.setLevel(level)
-    return lambda text: tok.lcut(text, HMM=True)
+
+# -- the classifier's analysers ------------------------------------------------------------------
 
 
 def cut(text: str) -> list[str]:
     """Raw segmentation (exact mode, HMM on) with the domain dictionary; no filtering."""
-    global _cutter
-    if _cutter is None:
-        with _lock:
-            if _cutter is None:
-                _cutter = _make_cutter()
-    return _cutter(text)
+    return segmenter().cut(text)
 
 
 def tokenize(text: str) -> list[str]:
-    """Word tokens of an (already normalised) text: jieba + user dictionary, minus stopwords,
+    """Word tokens of an (already normalised) text for the labels: segmented, minus stopwords,
     punctuation and bare numbers (ages such as "8岁" survive as "8岁" or "岁")."""
     drop = _dropped()
     return [t for t in cut(text) if t not in drop and _keep(t)]
@@ -156,7 +243,7 @@ def tokenize(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _dropped() -> frozenset[str]:
-    return stopwords() | {"", " "}
+    return stopwords("labels") | {"", " "}
 
 
 @lru_cache(maxsize=65536)

@@ -9,7 +9,7 @@ A database-backed store implements ``PassageStore`` (see ``knowledge_base.index`
 ``KnowledgeBase(store)``; ranking is done here, identically for every store.
 """
 
-from .analysis import analyze, expand_query, normalize
+from .analysis import analyze, expand_query, index_fingerprint, normalize
 from .index import (
     Bm25Params,
     CorpusStats,
@@ -19,6 +19,7 @@ from .index import (
     bm25f,
     index_passage,
     index_passages,
+    reanalyze,
 )
 from .search import Hit, KnowledgeBase, RankingParams, SearchResult, is_eligibility_question
 from .snippets import Snippet, make_snippet
@@ -51,6 +52,7 @@ __all__ = [
     "analyze",
     "bm25f",
     "expand_query",
+    "index_fingerprint",
     "index_passage",
     "index_passages",
     "is_eligibility_question",
@@ -59,5 +61,6 @@ __all__ = [
     "make_snippet",
     "normalize",
     "parse_source_file",
+    "reanalyze",
     "validate",
 ]

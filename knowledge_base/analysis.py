@@ -1,9 +1,10 @@
-"""Text analysis shared by indexing and querying.
+"""Search's analyser, shared by indexing and querying; built on the project's one text analysis
+(``classifier.text``: normalisation, segmenter, domain dictionary, stopwords).
 
 ``analyze(text)`` is THE tokeniser: the store keeps its output per field and a query goes through the
-same function, so the two always agree.  Steps: NFKC (full-width → half-width), lower case, jieba
+same function, so the two always agree.  Steps: ``normalize`` (NFKC, lower case, noise removed), jieba
 search mode (``cut_for_search``: a long word also yields its dictionary sub-words, e.g. 留守儿童 →
-留守 / 儿童 / 留守儿童) with the domain user dictionary, plus the 4-character dictionary sub-words of
+留守 / 儿童 / 留守儿童) with the domain dictionary, plus the 4-character dictionary sub-words of
 words of 5+ characters (监护困境儿童 → 困境儿童) that jieba's search mode skips; stopwords, single
 characters and punctuation are dropped.
 
@@ -23,73 +24,40 @@ substrings of the normalised query because jieba often splits colloquial phrases
 from __future__ import annotations
 
 import re
-import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
 import yaml
 
+from classifier.text import fingerprint as text_fingerprint
+from classifier.text import normalize, segmenter, user_terms
+from classifier.text import stopwords as _stopwords
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
-USERDICT_PATH = DATA_DIR / "userdict.txt"
-STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
 SYNONYMS_PATH = DATA_DIR / "synonyms.yaml"
 
 DEFAULT_EXPANSION_WEIGHT = 0.6
 
-_SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"^[0-9a-z\u3400-\u9fff]+$")  # letters, digits, CJK only: safe to store space-joined and to quote in FTS
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
-
-def normalize(text: str) -> str:
-    """Full-width → half-width (NFKC), lower case, whitespace collapsed."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return _SPACE.sub(" ", text).strip()
+__all__ = ["analyze", "expand_query", "index_fingerprint", "normalize", "segment", "stopwords", "user_terms"]
 
 
-@lru_cache(maxsize=1)
+#: bump when ``analyze`` itself changes what it emits
+ANALYZER_VERSION = 2
+
+
+def index_fingerprint() -> str:
+    """Identifies what ``analyze`` emits: stored tokens analysed under another fingerprint are stale."""
+    return f"{ANALYZER_VERSION}:{text_fingerprint()}"
+
+
 def stopwords() -> frozenset[str]:
-    words = set()
-    for line in STOPWORDS_PATH.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.add(normalize(line))
-    return frozenset(words)
-
-
-@lru_cache(maxsize=1)
-def user_terms() -> frozenset[str]:
-    """The domain dictionary's words (also the core of the suggestion vocabulary)."""
-    terms = set()
-    for line in USERDICT_PATH.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if parts and not parts[0].startswith("#"):
-            terms.add(normalize(parts[0]))
-    return frozenset(terms)
-
-
-_lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
-
-
-def tokenizer() -> jieba.Tokenizer:
-    """A private jieba tokenizer with the domain dictionary (the global jieba state is left alone)."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                tok = jieba.Tokenizer()
-                jieba.setLogLevel(60)
-                tok.initialize()
-                tok.load_userdict(str(USERDICT_PATH))
-                _tokenizer = tok
-    return _tokenizer
+    """What search drops (the shared list's common and search sections)."""
+    return _stopwords("search")
 
 
 def _keep(token: str, stop: frozenset[str]) -> bool:
@@ -103,18 +71,17 @@ def analyze(text: str) -> list[str]:
     text = normalize(text)
     if not text:
         return []
-    tok = tokenizer()
+    seg = segmenter()
     stop = stopwords()
-    freq = tok.FREQ
     out: list[str] = []
-    for word in tok.cut_for_search(text):
+    for word in seg.cut_for_search(text):
         word = word.strip()
         if not word:
             continue
         if len(word) >= 5 and _CJK.search(word):
             for i in range(len(word) - 3):
                 sub = word[i : i + 4]
-                if freq.get(sub) and _keep(sub, stop):
+                if seg.has_word(sub) and _keep(sub, stop):
                     out.append(sub)
         if _keep(word, stop):
             out.append(word)
@@ -124,7 +91,7 @@ def analyze(text: str) -> list[str]:
 def segment(text: str) -> list[str]:
     """Plain jieba segmentation without new-word discovery (used to spot typos: a mistyped character
     breaks a word into single characters)."""
-    return [w for w in tokenizer().lcut(normalize(text), HMM=False) if w.strip()]
+    return [w for w in segmenter().cut(normalize(text), hmm=False) if w.strip()]
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,7 +126,7 @@ def _target_tokens(target: str) -> tuple[str, ...]:
     """A synonym target as whole words (precise mode, no search-mode fragments): 服刑人员 adds
     服刑人员, not 人员.  The index holds whole words too (search mode keeps the full word)."""
     stop = stopwords()
-    words = [w.strip() for w in tokenizer().cut(normalize(target), HMM=False)]
+    words = [w.strip() for w in segmenter().cut(normalize(target), hmm=False)]
     return tuple(dict.fromkeys(w for w in words if _keep(w, stop)))
 
 

@@ -38,7 +38,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from .analysis import analyze
@@ -127,7 +127,7 @@ _CODE_SPAN = re.compile(r"`[^`]*`")
 _MD_MARK = re.compile(r"^\s*(?:#{1,6}\s*|[-*]\s+|\d+\.\s+)", re.MULTILINE)
 
 
-def index_text(p: Passage) -> dict[str, str]:
+def index_text(p: Passage | StoredPassage) -> dict[str, str]:
     """The text of each field before analysis.  Markdown marks and `code` spans (citation ids in the
     scripts' 依据 lists) are left out of the body; the title and tags are as written."""
     body = p.text
@@ -152,6 +152,12 @@ def index_passage(p: Passage) -> StoredPassage:
         superseded=p.superseded,
         effective=p.effective.isoformat() if p.effective else None,
     )
+
+
+def reanalyze(sp: StoredPassage) -> StoredPassage:
+    """The same passage with its tokens computed again (after the text analysis changed)."""
+    fields = index_text(sp)
+    return replace(sp, tokens={name: tuple(analyze(fields[name])) for name in FIELDS})
 
 
 def index_passages(passages: Iterable[Passage]) -> list[StoredPassage]:

@@ -15,7 +15,7 @@ from hotline.accounts.actor import Actor
 from hotline.errors import Forbidden, InputError, NotFound
 from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
 from hotline.timeutil import utcnow
-from knowledge_base import Article, Passage, StoredPassage, index_passage
+from knowledge_base import Article, Passage, StoredPassage, index_fingerprint, index_passage, reanalyze
 
 EDITABLE_TYPES = frozenset({"script", "directory"})  # official legal texts are not edited here
 MAX_BODY = 20_000
@@ -90,6 +90,31 @@ def bump_generation(session: Session) -> None:
     session.flush()
 
 
+def reanalyze_if_needed(session: Session) -> int:
+    """Re-tokenise every stored passage when the text analysis (dictionary, stopwords, segmenter) changed
+    since they were indexed: a query must be analysed exactly like the index. Returns how many were."""
+    current = index_fingerprint()
+    meta = session.get(KbMeta, "analyzer")
+    if meta is not None and meta.value == current:
+        return 0
+    rows = session.execute(select(KbPassage.__table__).order_by(KbPassage.article_id, KbPassage.ordinal)).mappings()
+    by_article: dict[str, list[dict]] = {}
+    for row in rows:
+        fresh = reanalyze(StoredPassage.from_row(row)).to_row()
+        fresh.update(article_id=row["article_id"], ordinal=row["ordinal"])
+        by_article.setdefault(row["article_id"], []).append(fresh)
+    for article_id, fresh_rows in by_article.items():
+        replace_passages(session, article_id, fresh_rows)
+    if meta is None:
+        session.add(KbMeta(key="analyzer", value=current))
+    else:
+        meta.value = current
+    if by_article:
+        bump_generation(session)
+    session.flush()
+    return sum(len(r) for r in by_article.values())
+
+
 def _rows_for(article: Article | KbArticle, passages: Iterable[Passage]) -> list[dict]:
     return [_passage_row(index_passage(p), article.id, i) for i, p in enumerate(passages)]
 
@@ -110,6 +135,7 @@ def load_kb_content(sources_dir: str | None = None) -> list[Article]:
 def import_articles(session: Session, articles: Sequence[Article]) -> ImportReport:
     """Load the files (re-running changes nothing). An article edited in the console keeps its edits:
     the file version is only taken while the article is still at its imported version."""
+    reanalyze_if_needed(session)
     existing = {a.id: a for a in session.scalars(select(KbArticle))}
     added = updated = 0
     for art in articles:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.directory.models import AgencyUnit
+from hotline.tickets.clocks import overdue_condition
 from hotline.tickets.models import Ticket
-from hotline.tickets.queries import OPEN_AT_UNIT, visible_tickets
+from hotline.tickets.queries import visible_tickets
 from hotline.timeutil import SHANGHAI, utcnow
 
 
@@ -96,7 +97,7 @@ def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime,
 def overdue(session: Session, actor: Actor, now: datetime, limit: int = 100) -> list[Ticket]:
     stmt = (
         visible_tickets(actor)
-        .where(Ticket.status.in_(OPEN_AT_UNIT), Ticket.resolve_due_at < now)
+        .where(overdue_condition(now))
         .order_by(Ticket.resolve_due_at)
         .limit(limit)
     )

@@ -67,17 +67,18 @@ TRANSITIONS: dict[tuple[TicketStatus, str], TicketStatus] = {
 UNSATISFIED = "unsatisfied"
 SATISFACTION_NAMES_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", UNSATISFIED: "不满意"}
 
-_OPEN_AT_UNIT = frozenset({S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS})
+#: statuses in which a unit holds the ticket (its clocks run)
+OPEN_AT_UNIT = frozenset({S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS})
 
 #: flag actions -> the states they are allowed in (status unchanged)
 FLAG_ACTIONS: dict[str, frozenset[TicketStatus]] = {
     "request_extension": frozenset({S.ACCEPTED, S.IN_PROGRESS}),
     "approve_extension": frozenset({S.ACCEPTED, S.IN_PROGRESS}),
     "refuse_extension": frozenset({S.ACCEPTED, S.IN_PROGRESS}),
-    "supervise": _OPEN_AT_UNIT | {S.RETURNED, S.RESOLVED},
+    "supervise": OPEN_AT_UNIT | {S.RETURNED, S.RESOLVED},
     "merge": frozenset(set(S) - {S.CLOSED}),
     "notify_police": frozenset(set(S) - {S.CLOSED}),  # 强制报告, recorded with its time
-    "co_input": _OPEN_AT_UNIT,  # a co-unit's contribution (协办意见)
+    "co_input": OPEN_AT_UNIT,  # a co-unit's contribution (协办意见)
 }
 
 ACTION_NAMES_ZH = {

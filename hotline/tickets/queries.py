@@ -12,7 +12,7 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.directory.units import get_unit
 from hotline.errors import NotFound
-from hotline.tickets.lifecycle import TicketStatus
+from hotline.tickets.clocks import overdue_condition
 from hotline.tickets.models import Ticket, ticket_co_units
 from hotline.timeutil import utcnow
 
@@ -79,7 +79,7 @@ def list_tickets(
     if flt.lead_only:
         stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
     if flt.overdue:
-        stmt = stmt.where(Ticket.status.in_(OPEN_AT_UNIT), Ticket.resolve_due_at < (now or utcnow()))
+        stmt = stmt.where(overdue_condition(now or utcnow()))
     total = session.scalar(stmt.with_only_columns(func.count(Ticket.id)).order_by(None)) or 0
     order = {
         "newest": (Ticket.id.desc(),),
@@ -88,7 +88,3 @@ def list_tickets(
     }[flt.order]
     page = session.scalars(stmt.order_by(*order).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)).all()
     return list(page), total
-
-
-#: statuses in which a unit holds the ticket (deadlines running)
-OPEN_AT_UNIT = (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)

@@ -110,3 +110,22 @@ def test_superseded_law_ranks_below_the_current_text(state):
 def test_passage_count_matches(state, articles):
     with state.db.transaction(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(KbPassage)) == len(all_passages(articles))
+
+
+def test_a_stale_index_is_reanalysed_when_the_text_analysis_changes(state):
+    """Tokens stored under another dictionary or segmenter would never match queries analysed today."""
+    from hotline.knowledge.models import KbMeta
+    from knowledge_base import analyze, index_fingerprint
+
+    pid = "jilin-action-plan-2024#二(二)3"
+    with state.db.transaction() as session:
+        passage = session.get(KbPassage, pid)
+        expected = " ".join(analyze(passage.text))
+        passage.tokens_body = "过时 词语"  # as if indexed by an older analysis
+        session.get(KbMeta, "analyzer").value = "0:stale"
+    with state.db.transaction() as session:
+        assert knowledge.reanalyze_if_needed(session) > 900
+        assert session.get(KbPassage, pid).tokens_body == expected
+        assert session.get(KbMeta, "analyzer").value == index_fingerprint()
+        assert knowledge.reanalyze_if_needed(session) == 0  # current: nothing to do
+    assert db_search(state, "父母一方坐牢孩子算困境儿童吗")[0].id == pid

@@ -14,6 +14,7 @@ from hotline.accounts.privacy import audit, sees_personal_data
 from hotline.errors import HotlineError
 from hotline.tickets import actions, calls, queries
 from hotline.tickets.assist import assist_call
+from hotline.tickets.lifecycle import OPEN_AT_UNIT
 from hotline.tickets.models import Ticket
 from hotline.timeutil import iso_local, utcnow
 from hotline.web import runtime
@@ -164,7 +165,7 @@ def save_view(db: Session, actor: Actor) -> Any:
 @bp.get("/inbox")
 @console_view(roles=(R.AGENCY_STAFF,), readonly=True)
 def inbox(db: Session, actor: Actor) -> Any:
-    flt = queries.TicketFilter(statuses=queries.OPEN_AT_UNIT, lead_only=True, order="deadline", per_page=200)
+    flt = queries.TicketFilter(statuses=tuple(OPEN_AT_UNIT), lead_only=True, order="deadline", per_page=200)
     return _list_page(db, actor, "本单位待办", flt, with_countdown=True)
 
 

@@ -1,6 +1,7 @@
 """Sources → passages: header parsing, article splitting, the plan's outline, superseded texts."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -173,7 +174,7 @@ def test_every_citation_resolves(content_articles):
 
 def test_validation_reports_a_broken_citation(tmp_path, fixture_articles):
     (tmp_path / "sources").mkdir()
-    for f in (sources.Path(__file__).resolve().parents[2] / "data" / "kb_fixture" / "sources").glob("*.txt"):
+    for f in (Path(__file__).resolve().parents[2] / "data" / "kb_fixture" / "sources").glob("*.txt"):
         (tmp_path / "sources" / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "script-009.md").write_text(

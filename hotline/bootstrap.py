@@ -128,12 +128,14 @@ def _demo_tickets(session, state: Runtime) -> int:  # noqa: ANN001
         req = intake.IntakeRequest(channel="phone", text=text, received_at=start + timedelta(minutes=20 * i))
         ticket, _ = intake.intake(session, req, SYSTEM if not steps else desk)
         labels = {"category": category, "kind": kind, "urgency": urgency, "prefecture": prefecture, "county": county}
+        # an emergency is dispatched only once the police are told (强制报告)
+        police = {"police_notified": True, "police_note": "县公安局指挥中心（演示）"} if urgency == "emergency" else {}
         payloads = {
             "answer": {
                 **labels,
                 "answer": "已告知申请条件：向户籍所在地乡镇（街道）提出申请，县级民政部门审核；金额以当地现行标准为准。",
             },
-            "dispatch": labels,
+            "dispatch": {**labels, **police},
             "sign": {},
             "progress": {"note": "已联系家长，正在核实情况。"},
             "resolve": {"result": "已协助家长提交救助申请材料。"},

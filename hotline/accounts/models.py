@@ -82,4 +82,6 @@ class AuditEntry(Base):
     object_ref: Mapped[str | None] = mapped_column(String(64))
     #: never personal data: which fields were revealed, how many rows were exported
     detail: Mapped[str | None] = mapped_column(Text)
+    #: why the data was viewed: the basis (taker, lead unit) or the reason a person gave for a reveal
+    reason: Mapped[str | None] = mapped_column(String(200))
     source_ip: Mapped[str | None] = mapped_column(String(64))

@@ -1,13 +1,41 @@
-"""Masking of personal data for roles and views that do not need it (姓名 张*, 138****1234)."""
+"""The one privacy policy for callers' and children's personal data, for the console, the API and exports.
+
+- Full data goes, without asking, to the staff of the ticket's lead unit (they handle the case) and, for
+  ``TAKER_WINDOW`` after intake, to the person or integration that took the call.
+- Everyone else sees it masked (王**, 138****1234, the address cut to the village) and may reveal it by
+  giving a reason; lists and exports are always masked.
+- Every unmasked view writes an audit row (who, when, which ticket, on what basis, from where), never the
+  data itself.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.accounts.audit import record_audit
 from hotline.accounts.models import Role
+from hotline.errors import InputError
+from hotline.inputs import Choice, Spec, Text
+from hotline.tickets.models import Ticket
 
-#: roles that handle the matter and see personal data on a ticket page (lists are always masked)
-UNMASKED_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.AGENCY_STAFF, Role.ADMIN})
+#: how long the operator (or telephony integration) that took a call sees it in full
+TAKER_WINDOW = timedelta(hours=24)
+REVEAL_REASONS = {
+    "callback": "回访联系来电人",
+    "verify": "核实情况",
+    "emergency": "紧急处置",
+    "supervision": "督办核查",
+    "other": "其他（须说明）",
+}
+REVEAL_SPEC = Spec([
+    Choice(name="reason", label="查看理由", choices=REVEAL_REASONS, required=True),
+    Text(name="note", label="说明", max_length=100),
+])
 _VILLAGE = re.compile(r"^.*?(村|社区|小区)")
 _TOWN = re.compile(r"^.*?(街道|镇|乡)")
 
@@ -35,18 +63,56 @@ def mask_address(address: str | None) -> str | None:
     return (match.group(0) if match else address[:6]) + "***"
 
 
-def audit(session, actor, event: str, object_ref: str | None, detail: str | None, source_ip: str | None) -> None:  # noqa: ANN001
-    """One audit row (committed with the request): never personal data in ``detail``."""
-    from hotline.accounts.models import AuditEntry
+@dataclass(frozen=True)
+class PersonalData:
+    """What a viewer is shown of a ticket's caller, child and address."""
 
-    session.add(AuditEntry(actor=actor.label, actor_role=actor.role.value, event=event,
-                           object_ref=object_ref, detail=detail, source_ip=source_ip))
-    session.flush()
+    caller_name: str | None = field(repr=False)
+    caller_phone: str | None = field(repr=False)
+    child_name: str | None = field(repr=False)
+    address: str | None = field(repr=False)
+    masked: bool
+
+    @classmethod
+    def full(cls, ticket: Ticket) -> PersonalData:
+        return cls(ticket.caller_name, ticket.caller_phone, ticket.child_name, ticket.address, masked=False)
+
+    @classmethod
+    def hidden(cls, ticket: Ticket) -> PersonalData:
+        return cls(mask_name(ticket.caller_name), mask_phone(ticket.caller_phone), mask_name(ticket.child_name),
+                   mask_address(ticket.address), masked=True)
 
 
-def sees_personal_data(actor, ticket) -> bool:  # noqa: ANN001
-    """Who needs a caller's and child's details on the ticket page without asking: the operator on
-    the call and the lead unit handling it. Everyone else sees them masked, with an audited reveal."""
-    if actor.role is Role.OPERATOR:
-        return True
-    return actor.role is Role.AGENCY_STAFF and ticket.lead_unit_id == actor.unit_id
+def full_access_basis(actor: Actor, ticket: Ticket, now: datetime) -> str | None:
+    """Why ``actor`` sees this ticket's personal data without asking ("lead_unit", "taker"), or None."""
+    if actor.role is Role.AGENCY_STAFF and actor.unit_id is not None and ticket.lead_unit_id == actor.unit_id:
+        return "lead_unit"
+    taken = next((e for e in ticket.events if e.action == "create"), None)
+    if taken is not None and taken.actor == actor.label and now - ticket.created_at <= TAKER_WINDOW:
+        return "taker"
+    return None
+
+
+def disclose(
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    source_ip: str | None,
+    reveal: dict | None = None,
+) -> PersonalData:
+    """The privacy decision for one ticket, shown to one actor: full or masked; ``reveal`` (what
+    ``REVEAL_SPEC`` parsed) asks for full data with a reason. Every full disclosure is audited."""
+    basis = full_access_basis(actor, ticket, now)
+    if basis is None and reveal is None:
+        return PersonalData.hidden(ticket)
+    if basis is None:
+        if reveal["reason"] == "other" and not reveal.get("note"):
+            raise InputError("选择“其他”时请说明查看理由", code="missing_field", details={"field": "note"})
+        basis = f"reveal:{reveal['reason']}" + (f" {reveal['note']}" if reveal.get("note") else "")
+        event = "reveal"
+    else:
+        event = "view_personal_data"
+    record_audit(session, actor, event, f"ticket:{ticket.number}", "caller,child,address", source_ip, reason=basis)
+    return PersonalData.full(ticket)

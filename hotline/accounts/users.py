@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role, User
-from hotline.accounts.passwords import hash_password, password_problems, verify_password
+from hotline.accounts.passwords import hash_password, password_problems
 from hotline.directory.units import get_unit
 from hotline.errors import Conflict, InputError
 from hotline.timeutil import utcnow
@@ -63,37 +62,6 @@ def set_password(session: Session, username: str, password: str) -> User:
     user.password_changed_at = utcnow()
     user.failed_logins, user.locked_until = 0, None
     rotate_session_nonce(user)
-    session.flush()
-    return user
-
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-LOGIN_FAILED = "用户名或密码错误，或账号已被锁定"  # one message for every failure (AUTH-4)
-# verified against when the username is unknown, so that every failure costs the same time
-_DUMMY_HASH = hash_password("not-a-real-password-0")
-
-
-def login(session: Session, username: str, password: str, now: datetime | None = None) -> User | None:
-    """The user when the password is right and the account usable, else None. Failures are counted
-    in the database (shared by all workers, kept across restarts): 5 in a row lock the account for
-    15 minutes. The caller commits either way, so that failures are kept."""
-    now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == username)) if username else None
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
-        return None
-    locked = user.locked_until is not None and user.locked_until > now
-    if locked or not user.active or not verify_password(user.password_hash, password):
-        if not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        session.flush()
-        return None
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    if not user.session_nonce:  # accounts created before session nonces existed
-        rotate_session_nonce(user)
     session.flush()
     return user
 

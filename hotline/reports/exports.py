@@ -10,7 +10,8 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.privacy import audit, mask_address, mask_name, mask_phone
+from hotline.accounts.audit import record_audit
+from hotline.accounts.privacy import PersonalData
 from hotline.errors import InputError
 from hotline.taxonomy import Taxonomy
 from hotline.tickets import lifecycle
@@ -27,19 +28,19 @@ def export_rows(session: Session, actor: Actor, flt: TicketFilter, taxonomy: Tax
     if total > MAX_ROWS:
         raise InputError(f"导出结果 {total} 行，超过上限 {MAX_ROWS} 行，请缩小筛选范围", code="export_too_large")
     items, _ = list_tickets(session, actor, replace(flt, page=1, per_page=MAX_ROWS))
-    rows = [
-        [
+    rows = []
+    for t in items:
+        person = PersonalData.hidden(t)  # exports are always masked
+        rows.append([
             t.number, iso_local(t.received_at), lifecycle.STATUS_NAMES_ZH[lifecycle.TicketStatus(t.status)],
             taxonomy.categories[t.category].name if t.category else "", taxonomy.kinds.get(t.kind or "", ""),
             taxonomy.urgency.get(t.urgency or "", ""), t.prefecture or "", t.county or "",
             t.lead_unit.name if t.lead_unit else "", iso_local(t.resolve_due_at) if t.resolve_due_at else "",
             iso_local(t.resolved_at) if t.resolved_at else "",
             lifecycle.SATISFACTION_NAMES_ZH.get(t.satisfaction or "", ""),
-            mask_name(t.caller_name) or "", mask_phone(t.caller_phone) or "", mask_address(t.address) or "", t.text,
-        ]
-        for t in items
-    ]
-    audit(session, actor, "export", None, f"rows={len(rows)}", source_ip)
+            person.caller_name or "", person.caller_phone or "", person.address or "", t.text,
+        ])
+    record_audit(session, actor, "export", None, f"rows={len(rows)}", source_ip)
     return rows
 
 

@@ -1,211 +1,185 @@
-"""Lifecycle actions on a ticket. Each checks role and unit, applies the transition table,
-updates the ticket and writes one timeline event; an illegal action raises and changes nothing."""
+"""Every action on a ticket, declared once (see ``hotline.workflow``), and the one function that performs
+them: load the ticket for update, check version, role, unit and precondition, apply the lifecycle
+transition, run the handler and write one timeline event per step. An action that is not allowed
+raises and changes nothing. Services flush, never commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline import taxonomy as tx
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.directory.models import AgencyUnit
 from hotline.directory.units import get_unit, route_to_unit
-from hotline.errors import Conflict, Forbidden, InputError, InvalidTransition, NotFound
+from hotline.errors import Conflict, Forbidden, InputError, InvalidTransition
+from hotline.inputs import Boolean, Choice, DateTime, Integer, Text, TextList
 from hotline.taxonomy import Taxonomy
 from hotline.tickets import lifecycle
+from hotline.tickets.corrections import record_correction
 from hotline.tickets.deadlines import DeadlinePolicy, PolicyError
 from hotline.tickets.events import add_event
-from hotline.tickets.lifecycle import TicketStatus, TransitionRefused
-from hotline.tickets.models import LabelCorrection, Ticket
+from hotline.tickets.lifecycle import SATISFACTION_NAMES_ZH, TicketStatus, TransitionRefused
+from hotline.tickets.models import Ticket
 from hotline.tickets.queries import get_ticket
 from hotline.timeutil import utcnow
+from hotline.workflow import Action, Registry, UnitRule
 
 R = Role
-_DESK = frozenset({R.OPERATOR, R.DISPATCHER, R.ADMIN})
-#: who may perform each action (the unit check for agency staff comes on top)
-ACTION_ROLES: dict[str, frozenset[Role]] = {
-    "triage": _DESK,
-    "answer": _DESK,
-    "close": _DESK,
-    "dispatch": _DESK,
-    "callback": _DESK,
-    "merge": _DESK,
-    "notify_police": _DESK,
-    "sign": frozenset({R.AGENCY_STAFF}),
-    "progress": frozenset({R.AGENCY_STAFF}),
-    "return": frozenset({R.AGENCY_STAFF}),
-    "resolve": frozenset({R.AGENCY_STAFF}),
-    "request_extension": frozenset({R.AGENCY_STAFF}),
-    "co_input": frozenset({R.AGENCY_STAFF}),
-    "approve_extension": frozenset({R.DISPATCHER, R.ADMIN}),
-    "refuse_extension": frozenset({R.DISPATCHER, R.ADMIN}),
-    "supervise": frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN}),
-}
+DESK = frozenset({R.OPERATOR, R.DISPATCHER, R.ADMIN})
+UNIT = frozenset({R.AGENCY_STAFF})
 MAX_NOTE = 5000
+#: a police notification time may run this far ahead of the server clock (clock skew), no further
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass
-class ActionContext:
+class TicketContext:
+    """What a handler works with: the locked ticket, the validated payload and the deadline policy."""
+
     session: Session
     ticket: Ticket
     actor: Actor
-    payload: dict[str, Any]
+    payload: Mapping[str, Any]
     policy: DeadlinePolicy
     taxonomy: Taxonomy
     now: datetime
     event_data: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, name: str, label: str, *, required: bool = True) -> str | None:
-        value = self.payload.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                raise InputError(f"请填写{label}（{name}）", code="missing_field", details={"field": name})
-            return None
-        if not isinstance(value, str):
-            raise InputError(f"{label}（{name}）必须是文本", code="wrong_type", details={"field": name})
-        if len(value) > MAX_NOTE:
-            raise InputError(f"{label}不能超过 {MAX_NOTE} 字", code="too_long", details={"field": name})
-        return value.strip()
+
+# --- payload fields ------------------------------------------------------------------------------
 
 
-def perform_action(
-    session: Session,
-    number: str,
-    action: str,
-    actor: Actor,
-    payload: dict[str, Any],
-    *,
-    policy: DeadlinePolicy,
-    taxonomy: Taxonomy,
-    now: datetime | None = None,
-) -> Ticket:
-    """Run one lifecycle action; raises HotlineError subclasses, flushes, never commits."""
-    if action not in ACTION_HANDLERS:
-        raise NotFound(f"未知操作“{action}”", code="unknown_action")
-    ticket = get_ticket(session, number, actor, for_update=True)
-    expected = payload.get("version")
-    if expected is not None and expected != ticket.version:
-        raise Conflict(f"工单已被他人修改（当前版本 {ticket.version}），请刷新后重试", code="stale_version")
-    if actor.role not in ACTION_ROLES[action]:
-        raise Forbidden(f"当前角色不能执行“{lifecycle.ACTION_NAMES_ZH[action]}”", code="role_not_allowed")
-    if actor.role is Role.AGENCY_STAFF and not _unit_may(ticket, actor, action):
-        raise Forbidden(
-            "协办意见由协办单位填写" if action == "co_input" else "只有主办单位可以执行此操作", code="not_lead_unit"
-        )
-    ctx = ActionContext(session, ticket, actor, payload, policy, taxonomy, now or utcnow())
-    steps = [action]
-    if ticket.status == TicketStatus.RECEIVED and action in ("dispatch", "answer"):
-        steps.insert(0, "triage")  # labels given with the dispatch/answer complete the triage first
-    if action == "answer" and not payload.get("callback_wanted"):
-        steps.append("close")  # 直接答复 with no callback wanted is closed at once
-    for step in steps:
-        before = TicketStatus(ticket.status)
-        try:
-            target = lifecycle.next_status(before, step, satisfaction=payload.get("satisfaction"))
-        except TransitionRefused as exc:
-            raise InvalidTransition(str(exc), details={"status": before.value, "action": step}) from None
-        ctx.event_data = {}
-        note = ACTION_HANDLERS[step](ctx)
-        ticket.status = target
-        add_event(session, ticket, step, actor, from_status=before, note=note, data=ctx.event_data or None, at=ctx.now)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("工单已被他人同时修改，请刷新后重试", code="concurrent_update") from None
-    return ticket
+def _never(_: Ticket) -> bool:
+    return False  # API only: the console does not show the field
 
 
-# --- handlers: validate the payload, change the ticket, return the event note ---------------------
+def _note(label: str, *, required: bool = False, multiline: bool = True) -> Text:
+    return Text(name="note", label=label, required=required, multiline=multiline, max_length=MAX_NOTE)
 
 
-def _labels(ctx: ActionContext) -> None:
-    """Apply label overrides from the payload (category/kind/urgency/prefecture/county)."""
+def _text(name: str, label: str, *, required: bool = True) -> Text:
+    return Text(name=name, label=label, required=required, multiline=True, max_length=MAX_NOTE)
+
+
+LABELS = (
+    Choice(name="category", label="业务分类", choices=tx.category_names, initial=lambda t: t.category),
+    Choice(name="kind", label="诉求类型", choices=tx.kind_names, initial=lambda t: t.kind),
+    Choice(name="urgency", label="紧急程度", choices=tx.urgency_names, initial=lambda t: t.urgency),
+    Choice(name="prefecture", label="市（州）", choices=tx.prefectures, initial=lambda t: t.prefecture),
+    Choice(name="county", label="县（市、区）", choices=tx.counties, group_of=tx.prefecture_of,
+           initial=lambda t: t.county),
+)
+LABEL_NAMES = tuple(f.name for f in LABELS)
+POLICE = (
+    Boolean(name="police_notified", label="已通知公安机关（强制报告，特急事项必填）",
+            show=lambda t: t.police_notified_at is None),
+    DateTime(name="police_notified_at", label="通知公安的时间", help="缺省为提交时间",
+             show=lambda t: t.police_notified_at is None),
+    Text(name="police_note", label="通知情况（接警单位、接警人、警情号）", max_length=200,
+         show=lambda t: t.police_notified_at is None),
+)
+
+
+# --- preconditions (besides the lifecycle table) ----------------------------------------------------
+
+
+def _redispatch_by_dispatcher(ticket: Ticket, actor: Actor) -> None:
+    if ticket.status == TicketStatus.RETURNED and actor.role is Role.OPERATOR:
+        raise Forbidden("退单工单由调度员重新派单", code="role_not_allowed")
+
+
+def _no_extension_yet(ticket: Ticket, actor: Actor) -> None:
+    if ticket.extension_state is not None:
+        raise Conflict("每张工单只能申请一次延期", code="extension_used")
+
+
+def _extension_requested(ticket: Ticket, actor: Actor) -> None:
+    if ticket.extension_state != "requested":
+        raise Conflict("没有待审批的延期申请", code="no_extension_request")
+
+
+def _police_not_yet_notified(ticket: Ticket, actor: Actor) -> None:
+    if ticket.police_notified_at is not None:
+        raise Conflict("已记录通知公安，无需重复", code="police_already_notified")
+
+
+# --- handlers: change the ticket, return the event note ------------------------------------------------
+
+
+def _apply_labels(ctx: TicketContext) -> None:
+    """Label overrides from the payload; a change of what the classifier predicted is a correction."""
     tax, t, p = ctx.taxonomy, ctx.ticket, ctx.payload
-    checks = {"category": tax.categories, "kind": tax.kinds, "urgency": tax.urgency}
-    changed = {}
-    for name, allowed in checks.items():
-        if name in p and p[name] is not None:
-            if p[name] not in allowed:
-                raise InputError(f"{name} 取值“{p[name]}”不在分类体系中", code="unknown_code", details={"field": name})
-            if getattr(t, name) != p[name]:
-                changed[name] = p[name]
-                setattr(t, name, p[name])
-    if "prefecture" in p or "county" in p:
+    changed: dict[str, str] = {}
+    for name in ("category", "kind", "urgency"):
+        if p.get(name) is not None and getattr(t, name) != p[name]:
+            changed[name] = p[name]
+            setattr(t, name, p[name])
+    if p.get("prefecture") or p.get("county"):
         pref, county = p.get("prefecture"), p.get("county")
         if county and not pref:
             pref = tax.prefecture_of(county)
         if pref is not None and not tax.is_place(pref, county):
             raise InputError(f"地区“{pref}{county or ''}”不在吉林省行政区划中", code="unknown_place")
-        t.prefecture, t.county = pref, county
-        changed["place"] = f"{pref or ''}{county or ''}"
+        if (pref, county) != (t.prefecture, t.county):
+            t.prefecture, t.county = pref, county
+            changed["place"] = f"{pref or ''}{county or ''}"
     if t.category == "other" and t.urgency and t.urgency != "normal":
         raise InputError("“其他”类事项的紧急程度只能是一般", code="bad_urgency")
     if changed:
         t.triage_mode = "manual"
         ctx.event_data["changed"] = changed
-        for name in ("category", "kind", "urgency", "prefecture", "county"):
-            _record_correction(ctx, name, getattr(t, name), "triage")
+        corrected = [name for name in ("category", "kind", "urgency", "prefecture", "county")
+                     if record_correction(ctx.session, t, ctx.actor, name, getattr(t, name), "triage", ctx.now)]
+        if corrected:
+            ctx.event_data["corrections"] = corrected
 
 
-def _record_correction(ctx: ActionContext, name: str, value: str | None, source: str) -> None:
-    """Store a correction when a person's label differs from what the classifier predicted."""
-    suggestion = ctx.ticket.predicted or {}
-    if not suggestion or suggestion.get("rules_only"):
-        return  # no model prediction to correct
-    predicted = suggestion.get(name, _NOT_PREDICTED)
-    if predicted is _NOT_PREDICTED or predicted == value:
-        return
-    ctx.session.add(
-        LabelCorrection(
-            ticket_id=ctx.ticket.id,
-            at=ctx.now,
-            actor=ctx.actor.label,
-            field=name,
-            predicted=predicted,
-            corrected=value,
-            source=source,
-        )
-    )
-    ctx.event_data.setdefault("corrections", []).append(name)
-
-
-_NOT_PREDICTED = object()
-
-
-def _triage(ctx: ActionContext) -> str | None:
-    _labels(ctx)
+def _triage(ctx: TicketContext) -> str | None:
     t = ctx.ticket
     missing = [n for n in ("category", "kind", "urgency") if not getattr(t, n)]
     if missing:
         raise InputError(f"分类未完成，缺少：{', '.join(missing)}", code="missing_field", details={"fields": missing})
     t.needs_review = False
-    return ctx.text("note", "备注", required=False)
+    return ctx.payload.get("note")
 
 
-def _answer(ctx: ActionContext) -> str | None:
-    ctx.ticket.result = ctx.text("answer", "答复内容")
-    ctx.ticket.callback_wanted = bool(ctx.payload.get("callback_wanted", False))
+def _answer(ctx: TicketContext) -> str | None:
+    t = ctx.ticket
+    t.result = ctx.payload["answer"]
+    t.callback_wanted = bool(ctx.payload.get("callback_wanted"))
+    # a wanted callback has a deadline like any other: the callback queue shows it due (回访)
+    t.callback_due_at = ctx.policy.callback_due(ctx.now) if t.callback_wanted else None
     if ctx.payload.get("article_id"):
-        ctx.event_data["article_id"] = str(ctx.payload["article_id"])
-    return ctx.ticket.result
+        ctx.event_data["article_id"] = ctx.payload["article_id"]
+    return t.result
 
 
-def _close(ctx: ActionContext) -> str | None:
+def _close(ctx: TicketContext) -> str | None:
     ctx.ticket.closed_at = ctx.now
-    return ctx.text("note", "备注", required=False)
+    return ctx.payload.get("note")
 
 
-def _units(ctx: ActionContext, lead: AgencyUnit) -> list[AgencyUnit]:
+def _police_told(ctx: TicketContext, at: datetime | None) -> datetime:
+    """强制报告: record when public security was told (default: now; never in the future)."""
+    at = at or ctx.now
+    if at > ctx.now + CLOCK_SKEW:
+        raise InputError("通知公安的时间不能晚于当前时间", code="bad_datetime", details={"field": "police_notified_at"})
+    ctx.ticket.police_notified_at = at
+    return at
+
+
+def _co_units(ctx: TicketContext, lead: AgencyUnit) -> list[AgencyUnit]:
     t, tax = ctx.ticket, ctx.taxonomy
     codes = ctx.payload.get("co_units")
     if codes is not None:
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise InputError("co_units 必须是单位代码列表", code="wrong_type", details={"field": "co_units"})
         units = [get_unit(ctx.session, c) for c in codes]
     else:
         agencies = list(tax.categories[t.category].co) if t.category else []
@@ -215,16 +189,20 @@ def _units(ctx: ActionContext, lead: AgencyUnit) -> list[AgencyUnit]:
     return [u for i, u in enumerate(units) if u.id != lead.id and u not in units[:i]]
 
 
-def _dispatch(ctx: ActionContext) -> str | None:
+def _dispatch(ctx: TicketContext) -> str | None:
     t, p = ctx.ticket, ctx.payload
-    if t.status == TicketStatus.RETURNED and ctx.actor.role is Role.OPERATOR:
-        raise Forbidden("退单工单由调度员重新派单", code="role_not_allowed")
-    if any(k in p for k in ("category", "kind", "urgency", "prefecture", "county")):
-        _labels(ctx)
     if not (t.category and t.kind and t.urgency):
         raise InputError("派单前须完成分类（category、kind、urgency）", code="not_triaged")
+    if t.urgency == "emergency" and t.police_notified_at is None:
+        # a child in danger: the police are told before anyone else is (强制报告), wherever the dispatch comes from
+        if not (p.get("police_notified") or p.get("police_notified_at")):
+            raise InputError("特急事项须先通知公安机关（强制报告），并记录通知时间（police_notified_at）",
+                             code="police_not_notified", details={"field": "police_notified_at"})
+        at = _police_told(ctx, p.get("police_notified_at"))
+        add_event(ctx.session, t, "notify_police", ctx.actor, from_status=t.status, note=p.get("police_note"),
+                  at=ctx.now, data={"notified_at": at.isoformat()})
     if p.get("unit"):
-        lead = get_unit(ctx.session, str(p["unit"]))
+        lead = get_unit(ctx.session, p["unit"])
     elif t.status == TicketStatus.REOPENED and t.lead_unit is not None:
         lead = t.lead_unit  # 不满意 reopens to the same unit
     elif t.status == TicketStatus.RETURNED:
@@ -232,169 +210,217 @@ def _dispatch(ctx: ActionContext) -> str | None:
     else:
         lead = route_to_unit(ctx.session, ctx.taxonomy.categories[t.category].lead, t.prefecture, t.county)
     if t.status == TicketStatus.RETURNED and t.lead_unit is not None and lead.agency != t.lead_unit.agency:
-        _record_correction(ctx, "agency", lead.agency, "redispatch")  # misrouted: the agency was wrong
+        record_correction(ctx.session, t, ctx.actor, "agency", lead.agency, "redispatch", ctx.now)  # misrouted
     t.lead_unit = lead
-    t.co_units = _units(ctx, lead)
+    t.co_units = _co_units(ctx, lead)
     deadlines = ctx.policy.for_dispatch(ctx.now, t.urgency, t.kind)
     t.dispatched_at = ctx.now
     t.sign_due_at, t.first_feedback_due_at = deadlines.sign, deadlines.first_feedback
     t.resolve_due_at, t.return_due_at = deadlines.resolve, deadlines.return_by
     t.signed_at = t.first_feedback_at = t.resolved_at = None
     ctx.event_data.update(unit=lead.code, co_units=[u.code for u in t.co_units], deadlines=deadlines.as_contract())
-    return ctx.text("note", "派单说明", required=False)
+    return p.get("note")
 
 
-def _sign(ctx: ActionContext) -> str | None:
+def _sign(ctx: TicketContext) -> str | None:
     ctx.ticket.signed_at = ctx.now
-    return ctx.text("note", "备注", required=False)
+    return ctx.payload.get("note")
 
 
-def _progress(ctx: ActionContext) -> str | None:
+def _progress(ctx: TicketContext) -> str | None:
     if ctx.ticket.first_feedback_at is None:
         ctx.ticket.first_feedback_at = ctx.now
-    return ctx.text("note", "进展情况")
+    return ctx.payload["note"]
 
 
-def _return(ctx: ActionContext) -> str | None:
-    reason = ctx.text("reason", "退单理由")
+def _return(ctx: TicketContext) -> str | None:
     t = ctx.ticket
     if t.return_due_at is not None and ctx.now > t.return_due_at:
         raise Conflict("已超过退单时限（派单后 1 个工作日），请联系调度员", code="return_window_passed")
     ctx.event_data["unit"] = t.lead_unit.code if t.lead_unit else None
-    return reason
+    return ctx.payload["reason"]
 
 
-def _resolve(ctx: ActionContext) -> str | None:
+def _resolve(ctx: TicketContext) -> str | None:
     t = ctx.ticket
-    t.result = ctx.text("result", "办理结果")
+    t.result = ctx.payload["result"]
     t.resolved_at = ctx.now
     t.callback_due_at = ctx.policy.callback_due(ctx.now)
     return t.result
 
 
-def _callback(ctx: ActionContext) -> str | None:
+def _callback(ctx: TicketContext) -> str | None:
     t = ctx.ticket
     satisfaction = ctx.payload.get("satisfaction")
-    if satisfaction not in lifecycle.SATISFACTION_NAMES_ZH:
-        if t.status == TicketStatus.RESOLVED or satisfaction is not None:
-            raise InputError(
-                "请选择满意度：satisfied（满意）/ basically_satisfied（基本满意）/ unsatisfied（不满意）",
-                code="missing_field",
-                details={"field": "satisfaction"},
-            )
+    if satisfaction is None and t.status == TicketStatus.RESOLVED:
+        raise InputError("请选择满意度：satisfied（满意）/ basically_satisfied（基本满意）/ unsatisfied（不满意）",
+                         code="missing_field", details={"field": "satisfaction"})
     t.satisfaction = satisfaction
     ctx.event_data["satisfaction"] = satisfaction
     if satisfaction != lifecycle.UNSATISFIED:
         t.closed_at = ctx.now
-    return ctx.text("note", "回访情况", required=False)
+    return ctx.payload.get("note")
 
 
-def _days(ctx: ActionContext) -> int:
-    days = ctx.payload.get("days")
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= ctx.policy.extension_max_days:
-        raise InputError(f"延期天数须为 1-{ctx.policy.extension_max_days} 个工作日", code="bad_days")
-    return days
-
-
-def _request_extension(ctx: ActionContext) -> str | None:
-    if ctx.ticket.extension_state is not None:
-        raise Conflict("每张工单只能申请一次延期", code="extension_used")
-    ctx.ticket.extension_days = _days(ctx)
+def _request_extension(ctx: TicketContext) -> str | None:
+    if ctx.payload["days"] > ctx.policy.extension_max_days:
+        raise InputError(f"延期天数须为 1-{ctx.policy.extension_max_days} 个工作日", code="bad_days",
+                         details={"field": "days"})
+    ctx.ticket.extension_days = ctx.payload["days"]
     ctx.ticket.extension_state = "requested"
     ctx.event_data["days"] = ctx.ticket.extension_days
-    return ctx.text("reason", "延期理由")
+    return ctx.payload["reason"]
 
 
-def _decide_extension(approve: bool) -> Callable[[ActionContext], str | None]:
-    def handler(ctx: ActionContext) -> str | None:
-        t = ctx.ticket
-        if t.extension_state != "requested":
-            raise Conflict("没有待审批的延期申请", code="no_extension_request")
-        if approve:
-            old = t.resolve_due_at
-            try:
-                t.resolve_due_at = ctx.policy.extend(old, t.extension_days or 0)
-            except PolicyError as exc:
-                raise InputError(str(exc), code="bad_days") from None
-            ctx.event_data.update(days=t.extension_days, resolve_due_before=old.isoformat())
-        t.extension_state = "approved" if approve else "refused"
-        return ctx.text("note" if approve else "reason", "审批意见" if approve else "驳回理由", required=not approve)
-
-    return handler
+def _approve_extension(ctx: TicketContext) -> str | None:
+    t = ctx.ticket
+    old = t.resolve_due_at
+    try:
+        t.resolve_due_at = ctx.policy.extend(old, t.extension_days or 0)
+    except PolicyError as exc:
+        raise InputError(str(exc), code="bad_days") from None
+    ctx.event_data.update(days=t.extension_days, resolve_due_before=old.isoformat())
+    t.extension_state = "approved"
+    return ctx.payload.get("note")
 
 
-def _supervise(ctx: ActionContext) -> str | None:
+def _refuse_extension(ctx: TicketContext) -> str | None:
+    ctx.ticket.extension_state = "refused"
+    return ctx.payload["reason"]
+
+
+def _supervise(ctx: TicketContext) -> str | None:
     ctx.ticket.supervision_count += 1
-    return ctx.text("note", "督办意见")
+    return ctx.payload["note"]
 
 
-def _merge(ctx: ActionContext) -> str | None:
-    into = ctx.payload.get("into")
-    if not isinstance(into, str) or into == ctx.ticket.number:
+def _merge(ctx: TicketContext) -> str | None:
+    into = ctx.payload["into"]
+    if into == ctx.ticket.number:
         raise InputError("请指定要合并到的另一张工单编号（into）", code="missing_field", details={"field": "into"})
     target = get_ticket(ctx.session, into, ctx.actor)
     if target.merged_into_id is not None:
         raise Conflict(f"工单 {into} 本身已是重复件", code="merge_target_merged")
     ctx.ticket.merged_into = target
     ctx.event_data["into"] = into
-    return ctx.text("note", "备注", required=False)
+    return ctx.payload.get("note")
 
 
-def _notify_police(ctx: ActionContext) -> str | None:
-    if ctx.ticket.police_notified_at is not None:
-        raise Conflict("已记录通知公安，无需重复", code="police_already_notified")
-    ctx.ticket.police_notified_at = ctx.now
-    return ctx.text("note", "通知情况（接警单位、警号等）", required=False)
+def _notify_police(ctx: TicketContext) -> str | None:
+    ctx.event_data["notified_at"] = _police_told(ctx, ctx.payload.get("police_notified_at")).isoformat()
+    return ctx.payload.get("note")
 
 
-def _co_input(ctx: ActionContext) -> str | None:
+def _co_input(ctx: TicketContext) -> str | None:
     ctx.event_data["unit"] = next(u.code for u in ctx.ticket.co_units if u.id == ctx.actor.unit_id)
-    return ctx.text("note", "协办意见")
+    return ctx.payload["note"]
 
 
-ACTION_HANDLERS: dict[str, Callable[[ActionContext], str | None]] = {
-    "triage": _triage,
-    "answer": _answer,
-    "close": _close,
-    "dispatch": _dispatch,
-    "sign": _sign,
-    "progress": _progress,
-    "return": _return,
-    "resolve": _resolve,
-    "callback": _callback,
-    "request_extension": _request_extension,
-    "approve_extension": _decide_extension(True),
-    "refuse_extension": _decide_extension(False),
-    "supervise": _supervise,
-    "merge": _merge,
-    "notify_police": _notify_police,
-    "co_input": _co_input,
-}
-assert set(ACTION_HANDLERS) == lifecycle.ACTIONS == set(ACTION_ROLES)
-
-
-def _unit_may(ticket: Ticket, actor: Actor, action: str) -> bool:
-    """Lead-unit actions for the lead unit; the co-unit input for co-units only."""
-    if action == "co_input":
+def _unit_may(ticket: Ticket, actor: Actor, rule: UnitRule) -> bool:
+    if rule is UnitRule.CO:
         return any(u.id == actor.unit_id for u in ticket.co_units)
     return ticket.lead_unit_id == actor.unit_id
 
 
-def buttons_for(ticket: Ticket, actor: Actor) -> list[str]:
-    """The actions this actor can take on this ticket now (the ticket page's buttons)."""
-    out = []
-    for action in lifecycle.allowed_actions(ticket.status):
-        if actor.role not in ACTION_ROLES[action]:
-            continue
-        if actor.role is Role.AGENCY_STAFF and not _unit_may(ticket, actor, action):
-            continue
-        if action == "dispatch" and ticket.status == TicketStatus.RETURNED and actor.role is Role.OPERATOR:
-            continue
-        if action in ("approve_extension", "refuse_extension") and ticket.extension_state != "requested":
-            continue
-        if action == "request_extension" and ticket.extension_state is not None:
-            continue
-        if action == "notify_police" and ticket.police_notified_at is not None:
-            continue
-        out.append(action)
-    return out
+def _action(name: str, roles: frozenset[Role], handler: Any, *fields: Any, **kw: Any) -> Action[Ticket, TicketContext]:
+    return Action(name=name, title=lifecycle.ACTION_NAMES_ZH[name], roles=roles, handler=handler, fields=fields, **kw)
+
+
+TICKET_ACTIONS: Registry[Ticket, TicketContext] = Registry(
+    [
+        _action("triage", DESK, _triage, *LABELS, _note("备注", multiline=False),
+                summary="分类或修正分类（与模型预测不同的标签记为人工修正）"),
+        _action("answer", DESK, _answer, *LABELS, _text("answer", "答复内容"),
+                Boolean(name="callback_wanted", label="需要回访"),
+                Text(name="article_id", label="引用的知识条目", max_length=128, show=_never),
+                summary="直接答复；不需要回访的随即归档，需要回访的进入回访队列（回访时限 2 个工作日）"),
+        _action("close", DESK, _close, _note("备注", multiline=False)),
+        _action("dispatch", DESK, _dispatch, *LABELS,
+                Text(name="unit", label="承办单位代码（留空按分类和地区自动确定）", max_length=96,
+                     placeholder="如 civil_affairs:长春市/朝阳区"),
+                TextList(name="co_units", label="协办单位代码", item=Text(name="co_unit", label="协办单位代码",
+                                                                           max_length=96), show=_never),
+                *POLICE, _note("派单说明", multiline=False),
+                precondition=_redispatch_by_dispatcher,
+                summary="派单；特急工单须已通知公安（或随派单提交 police_notified_at / police_note）"),
+        _action("sign", UNIT, _sign, _note("备注", multiline=False)),
+        _action("progress", UNIT, _progress, _note("进展情况", required=True)),
+        _action("return", UNIT, _return, _text("reason", "退单理由"), summary="派单后 1 个工作日内可退单"),
+        _action("resolve", UNIT, _resolve, _text("result", "办理结果")),
+        _action("callback", DESK, _callback,
+                Choice(name="satisfaction", label="满意度",
+                       choices={**SATISFACTION_NAMES_ZH, lifecycle.UNSATISFIED: "不满意（重启工单）"}),
+                _note("回访情况", multiline=False)),
+        _action("request_extension", UNIT, _request_extension,
+                Integer(name="days", label="延期工作日", required=True, minimum=1, maximum=30, code="bad_days",
+                        help="不超过时限政策规定的上限（默认 5 个工作日）"),
+                _text("reason", "延期理由"), precondition=_no_extension_yet),
+        _action("approve_extension", frozenset({R.DISPATCHER, R.ADMIN}), _approve_extension,
+                _note("审批意见", multiline=False), precondition=_extension_requested),
+        _action("refuse_extension", frozenset({R.DISPATCHER, R.ADMIN}), _refuse_extension,
+                _text("reason", "驳回理由"), precondition=_extension_requested),
+        _action("supervise", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN}), _supervise,
+                _note("督办意见（承办单位可见）", required=True)),
+        _action("merge", DESK, _merge, Text(name="into", label="原工单编号", required=True, max_length=24),
+                _note("备注", multiline=False)),
+        _action("notify_police", DESK, _notify_police,
+                DateTime(name="police_notified_at", label="通知时间", help="缺省为提交时间"),
+                _note("通知情况（接警单位、警号等）", multiline=False),
+                precondition=_police_not_yet_notified, style="danger"),
+        _action("co_input", UNIT, _co_input, _note("协办意见", required=True), unit_rule=UnitRule.CO),
+    ],
+    unit_check=_unit_may,
+)
+assert set(TICKET_ACTIONS.names()) == lifecycle.ACTIONS
+#: actions that carry label overrides, applied before the action's own checks
+LABELLED = frozenset({"triage", "answer", "dispatch"})
+
+
+def perform_action(
+    session: Session,
+    number: str,
+    name: str,
+    actor: Actor,
+    payload: Mapping[str, Any],
+    *,
+    policy: DeadlinePolicy,
+    taxonomy: Taxonomy,
+    now: datetime | None = None,
+) -> Ticket:
+    """Run one action with a payload its spec has validated; raises HotlineError, flushes, never commits."""
+    action = TICKET_ACTIONS.get(name)
+    ticket = get_ticket(session, number, actor, for_update=True)
+    expected = payload.get("version")
+    if expected is not None and expected != ticket.version:
+        raise Conflict(f"工单已被他人修改（当前版本 {ticket.version}），请刷新后重试", code="stale_version")
+    TICKET_ACTIONS.authorize(action, ticket, actor)
+    ctx = TicketContext(session, ticket, actor, payload, policy, taxonomy, now or utcnow())
+    steps = [name]
+    if ticket.status == TicketStatus.RECEIVED and name in ("dispatch", "answer"):
+        steps.insert(0, "triage")  # labels given with the dispatch or answer complete the triage first
+    if name == "answer" and not payload.get("callback_wanted"):
+        steps.append("close")  # 直接答复 with no callback wanted is closed at once
+    for step in steps:
+        before = TicketStatus(ticket.status)
+        try:
+            target = lifecycle.next_status(before, step, satisfaction=payload.get("satisfaction"))
+        except TransitionRefused as exc:
+            raise InvalidTransition(str(exc), details={"status": before.value, "action": step}) from None
+        ctx.event_data = {}
+        current = TICKET_ACTIONS.get(step)
+        current.require(payload)
+        if step in LABELLED:
+            _apply_labels(ctx)
+        note = current.handler(ctx)
+        ticket.status = target
+        add_event(session, ticket, step, actor, from_status=before, note=note, data=ctx.event_data or None, at=ctx.now)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("工单已被他人同时修改，请刷新后重试", code="concurrent_update") from None
+    return ticket
+
+
+def available_actions(ticket: Ticket, actor: Actor) -> list[Action[Ticket, TicketContext]]:
+    """The actions this actor can take on this ticket now (the ticket page's buttons and forms)."""
+    return TICKET_ACTIONS.available(lifecycle.allowed_actions(ticket.status), ticket, actor)

@@ -1,42 +1,54 @@
 """The operator's new-ticket screen as one unit of work: record the call, apply the operator's labels
-(overrides of the suggestion are corrections), record the police notification for an emergency,
-then answer directly or dispatch."""
+(overrides of the suggestion are corrections), record the police notification, merge a duplicate,
+then answer directly or dispatch; and the caller's and child's recent history."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.errors import InputError
+from hotline.inputs import Boolean, Choice, Spec, Text
 from hotline.taxonomy import Taxonomy
 from hotline.tickets import actions
 from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.intake import IntakeRequest, intake
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import visible_tickets
-from hotline.tickets.triage import Triage
+from hotline.tickets.triage import TriageSuggestion
 from hotline.timeutil import utcnow
 
 HISTORY_WINDOW = timedelta(days=90)
+DECISIONS = {"answer": "直接答复", "dispatch": "派单", "save": "仅保存"}
+#: what the operator decided on the call screen, besides the call itself (``intake_spec``)
+OUTCOME_SPEC = Spec([
+    Choice(name="decision", label="处理方式", choices=DECISIONS, required=True),
+    *actions.LABELS,
+    Text(name="answer", label="答复内容", multiline=True, max_length=actions.MAX_NOTE),
+    Text(name="article_id", label="引用的知识条目", max_length=128),
+    Boolean(name="callback_wanted", label="需要回访"),
+    Text(name="unit", label="承办单位代码", max_length=96),
+    *actions.POLICE,
+    Text(name="merge_into", label="原工单编号", max_length=24),
+])
 
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """What the operator decided: ``answer`` (直接答复) or ``dispatch``, with the labels in force."""
+    """What ``OUTCOME_SPEC`` parsed: ``answer`` (直接答复), ``dispatch`` or ``save``, with the labels in force."""
 
-    decision: str
-    labels: dict[str, str | None]
-    answer: str | None = field(default=None, repr=False)
-    article_id: str | None = None
-    callback_wanted: bool = False
-    unit: str | None = None
-    police_notified: bool = False
-    police_note: str | None = None
-    merge_into: str | None = None
+    values: dict[str, Any] = field(repr=False)
+
+    @property
+    def decision(self) -> str:
+        return self.values["decision"]
+
+    def payload(self, *names: str) -> dict[str, Any]:
+        return {n: self.values.get(n) for n in names}
 
 
 def take_call(
@@ -45,30 +57,25 @@ def take_call(
     outcome: CallOutcome,
     actor: Actor,
     *,
-    triage: Triage | None,
+    suggestion: TriageSuggestion | None,
     policy: DeadlinePolicy,
     taxonomy: Taxonomy,
 ) -> Ticket:
-    if outcome.decision not in ("answer", "dispatch", "save"):
-        raise InputError("请选择“直接答复”或“派单”", code="bad_decision")
-    ticket, _ = intake(session, request, actor, triage=triage)
+    ticket, _ = intake(session, request, actor, suggestion=suggestion)
     kw = {"policy": policy, "taxonomy": taxonomy}
-    labels = {k: v for k, v in outcome.labels.items() if v not in (None, "")}
-    if labels.get("urgency") == "emergency":
-        if not outcome.police_notified:
-            raise InputError("特急事项须先通知公安机关（强制报告），并勾选“已通知公安”", code="police_not_notified")
-    if outcome.police_notified:
-        actions.perform_action(session, ticket.number, "notify_police", actor, {"note": outcome.police_note}, **kw)
-    if outcome.merge_into:
-        actions.perform_action(session, ticket.number, "merge", actor, {"into": outcome.merge_into}, **kw)
+    v = outcome.values
+    if v.get("police_notified"):
+        actions.perform_action(session, ticket.number, "notify_police", actor,
+                               {"police_notified_at": v.get("police_notified_at"), "note": v.get("police_note")}, **kw)
+    if v.get("merge_into"):
+        actions.perform_action(session, ticket.number, "merge", actor, {"into": v["merge_into"]}, **kw)
+    labels = outcome.payload(*actions.LABEL_NAMES)
     if outcome.decision == "answer":
-        payload = {**labels, "answer": outcome.answer, "callback_wanted": outcome.callback_wanted,
-                   "article_id": outcome.article_id}
+        payload = {**labels, **outcome.payload("answer", "callback_wanted", "article_id")}
         return actions.perform_action(session, ticket.number, "answer", actor, payload, **kw)
     if outcome.decision == "dispatch":
-        payload = {**labels, **({"unit": outcome.unit} if outcome.unit else {})}
-        return actions.perform_action(session, ticket.number, "dispatch", actor, payload, **kw)
-    if labels:
+        return actions.perform_action(session, ticket.number, "dispatch", actor, {**labels, "unit": v.get("unit")}, **kw)
+    if any(labels.values()):
         return actions.perform_action(session, ticket.number, "triage", actor, labels, **kw)
     return ticket
 
@@ -103,4 +110,4 @@ def related_history(
     return list(session.scalars(stmt.order_by(Ticket.received_at.desc()).limit(limit)))
 
 
-__all__ = ["CallOutcome", "related_history", "take_call"]
+__all__ = ["OUTCOME_SPEC", "CallOutcome", "related_history", "take_call"]

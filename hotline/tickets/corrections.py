@@ -1,13 +1,32 @@
-"""Operators' label corrections turned into training examples for `hotline train --with-feedback`."""
+"""Label corrections: a person changed what the classifier predicted (a triage override, a re-dispatch to
+another agency after 退单). They are recorded here and become training examples for
+``hotline train --with-feedback``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.actor import Actor
 from hotline.tickets.models import LabelCorrection, Ticket
+
+
+def record_correction(
+    session: Session, ticket: Ticket, actor: Actor, name: str, value: str | None, source: str, now: datetime
+) -> bool:
+    """Store a correction when a person's ``name`` label differs from the classifier's; True if stored."""
+    suggestion = ticket.predicted or {}
+    if not suggestion or suggestion.get("rules_only") or name not in suggestion:
+        return False  # no model prediction to correct
+    if suggestion[name] == value:
+        return False
+    session.add(LabelCorrection(ticket_id=ticket.id, at=now, actor=actor.label, field=name,
+                                predicted=suggestion[name], corrected=value, source=source))
+    return True
+
 
 #: labels the classifier learns from (agency and place corrections are routing, kept for review)
 LEARNED_FIELDS = ("category", "kind", "urgency")

@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,13 +17,36 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.errors import Conflict, Forbidden
+from hotline.inputs import Choice, DateTime, Group, Integer, Spec, Text
 from hotline.tickets.events import add_event
 from hotline.tickets.lifecycle import TicketStatus
-from hotline.tickets.models import IdempotencyKey, Ticket, TicketCounter
-from hotline.tickets.triage import Triage, TriageSuggestion, safe_suggest
+from hotline.tickets.models import CHANNELS, IdempotencyKey, Ticket, TicketCounter
+from hotline.tickets.triage import TriageSuggestion
 from hotline.timeutil import SHANGHAI, utcnow
 
 INTAKE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN})
+_PHONE = r"\+?[0-9][0-9\- ]{2,19}"
+
+
+def intake_spec(max_text: int) -> Spec:
+    """A call as the API and the console's form send it (the OpenAPI ``Intake`` schema)."""
+    return Spec([
+        Text(name="external_id", label="外部编号", max_length=64, help="话务平台的来电编号；相同编号重复推送返回同一工单"),
+        Choice(name="channel", label="来源渠道", choices=CHANNELS, required=True),
+        Text(name="text", label="诉求内容", max_length=max_text, multiline=True, required=True),
+        Group(name="caller", label="来电人", spec=Spec([
+            Text(name="name", label="来电人姓名", max_length=64),
+            Text(name="phone", label="来电号码", max_length=20, pattern=_PHONE, code="bad_phone"),
+        ])),
+        Group(name="child", label="儿童", spec=Spec([
+            Text(name="name", label="儿童姓名", max_length=64),
+            Integer(name="age", label="儿童年龄", minimum=0, maximum=17, code="bad_age"),
+            Choice(name="gender", label="儿童性别", choices={"男": "男", "女": "女"},
+                   aliases={"male": "男", "female": "女"}, code="bad_gender"),
+        ])),
+        Text(name="address", label="地址", max_length=200),
+        DateTime(name="received_at", label="受理时间", help="缺省为收到请求的时间；不带时区按北京时间"),
+    ])
 
 
 @dataclass(frozen=True)
@@ -38,8 +62,25 @@ class IntakeRequest:
     address: str | None = field(default=None, repr=False)
     received_at: datetime | None = None
 
+    @classmethod
+    def from_input(cls, values: dict[str, Any]) -> IntakeRequest:
+        """From what ``intake_spec`` parsed."""
+        caller, child = values.get("caller") or {}, values.get("child") or {}
+        return cls(
+            channel=values["channel"],
+            text=values["text"],
+            external_id=values.get("external_id"),
+            caller_name=caller.get("name"),
+            caller_phone=caller.get("phone"),
+            child_name=child.get("name"),
+            child_age=child.get("age"),
+            child_gender=child.get("gender"),
+            address=values.get("address"),
+            received_at=values.get("received_at"),
+        )
+
     def fingerprint(self) -> str:
-        """Hash of the request's content, to tell a retry from a different call reusing a key."""
+        """Hash of the request's content, to tell a retry from a different call reusing a key or an id."""
         payload = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -59,6 +100,8 @@ def apply_suggestion(ticket: Ticket, suggestion: TriageSuggestion) -> None:
 
 
 def _find_existing(session: Session, req: IntakeRequest, key: str | None) -> Ticket | None:
+    """The ticket this request repeats, or None. A key or external id reused for a different call is a
+    conflict: answering with that ticket would hand its caller's and child's data to whoever guessed the id."""
     if key:
         row = session.get(IdempotencyKey, key)
         if row is not None:
@@ -66,7 +109,10 @@ def _find_existing(session: Session, req: IntakeRequest, key: str | None) -> Tic
                 raise Conflict("该 Idempotency-Key 已用于另一份不同的请求", code="idempotency_key_reused")
             return session.get(Ticket, row.ticket_id)
     if req.external_id:
-        return session.scalar(select(Ticket).where(Ticket.external_id == req.external_id))
+        ticket = session.scalar(select(Ticket).where(Ticket.external_id == req.external_id))
+        if ticket is not None and ticket.intake_sha256 not in (None, req.fingerprint()):
+            raise Conflict("该外部编号（external_id）已用于另一份不同的来电", code="external_id_reused")
+        return ticket
     return None
 
 
@@ -105,15 +151,17 @@ def intake(
     actor: Actor,
     *,
     idempotency_key: str | None = None,
-    triage: Triage | None = None,
+    suggestion: TriageSuggestion | None = None,
 ) -> tuple[Ticket, bool]:
-    """Record a call; returns (ticket, created). The same external id or key returns the same ticket."""
+    """Record a call; returns (ticket, created). The same external id or key returns the same ticket.
+
+    ``suggestion`` is the classifier's, computed by the caller before the write transaction began
+    (``triage.safe_suggest``): classification must never hold the database's write lock."""
     if actor.role not in INTAKE_ROLES:
         raise Forbidden("当前角色不能登记工单", code="role_not_allowed")
     existing = _find_existing(session, req, idempotency_key)
     if existing is not None:
         return existing, False
-    suggestion = safe_suggest(triage, req.text)  # outside the savepoint: may take milliseconds
     now = utcnow()
     for attempt in range(3):
         try:
@@ -154,6 +202,7 @@ def _create(
         received_at=received_at,
         created_at=now,
         triage_mode="pending",
+        intake_sha256=req.fingerprint(),
     )
     session.add(ticket)
     add_event(session, ticket, "create", actor, from_status=None, at=now, data={"channel": req.channel})

@@ -41,6 +41,8 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(24), unique=True)
     #: the telephony platform's call id; intake is idempotent on it
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: hash of the intake request: the same external id with another body is a conflict, not a replay
+    intake_sha256: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), index=True)
     text: Mapped[str] = mapped_column(Text)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from hotline import taxonomy as tx
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.directory.units import get_unit
 from hotline.errors import NotFound
+from hotline.inputs import Boolean, Choice, Integer, Spec, Text
 from hotline.tickets.clocks import overdue_condition
+from hotline.tickets.lifecycle import STATUS_NAMES_ZH
 from hotline.tickets.models import Ticket, ticket_co_units
 from hotline.timeutil import utcnow
 
@@ -36,6 +40,26 @@ def get_ticket(session: Session, number: str, actor: Actor, *, for_update: bool 
     return ticket
 
 
+#: the queue's filters as the API's query string and the console's filter form send them
+FILTER_SPEC = Spec(
+    [
+        Choice(name="status", label="状态", choices=lambda: {s.value: n for s, n in STATUS_NAMES_ZH.items()}),
+        Choice(name="category", label="业务分类", choices=tx.category_names),
+        Choice(name="urgency", label="紧急程度", choices=tx.urgency_names),
+        Choice(name="prefecture", label="市（州）", choices=tx.prefectures),
+        Text(name="unit", label="承办单位代码", max_length=96),
+        Boolean(name="overdue", label="仅超期（签收、首次反馈或办结时限已过）"),
+        Boolean(name="needs_review", label="仅待人工确认"),
+        Boolean(name="extension_requested", label="仅延期待审批"),
+        Integer(name="page", label="页码", minimum=1, maximum=100_000),
+        Integer(name="per_page", label="每页条数", minimum=1, maximum=200),
+    ],
+    code="bad_parameter",
+)
+#: what a saved queue view may hold (the page is not part of a view)
+VIEW_KEYS = frozenset(f.name for f in FILTER_SPEC.fields) - {"page", "per_page"}
+
+
 @dataclass(frozen=True)
 class TicketFilter:
     status: str | None = None
@@ -53,6 +77,22 @@ class TicketFilter:
     order: str = "newest"
     page: int = 1
     per_page: int = 50
+
+    @classmethod
+    def from_input(cls, values: dict[str, Any]) -> TicketFilter:
+        """From what ``FILTER_SPEC`` parsed."""
+        return cls(
+            status=values["status"],
+            category=values["category"],
+            urgency=values["urgency"],
+            prefecture=values["prefecture"],
+            unit_code=values["unit"],
+            overdue=values["overdue"],
+            needs_review=values["needs_review"],
+            extension_state="requested" if values["extension_requested"] else None,
+            page=values["page"] or 1,
+            per_page=values["per_page"] or 50,
+        )
 
 
 def list_tickets(

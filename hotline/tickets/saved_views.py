@@ -8,20 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.errors import InputError
+from hotline.inputs import Spec, Text
 from hotline.tickets.models import SavedView
+from hotline.tickets.queries import FILTER_SPEC, VIEW_KEYS
 
-ALLOWED_KEYS = frozenset(
-    {"status", "category", "urgency", "prefecture", "unit", "overdue", "needs_review", "extension_requested"}
-)
+VIEW_SPEC = Spec([Text(name="name", label="视图名称", required=True, max_length=64),
+                  Text(name="query", label="筛选条件", max_length=500)])
 
 
-def save_view(session: Session, actor: Actor, name: str, query: str) -> SavedView:
-    name = name.strip()
-    if not name or len(name) > 64:
-        raise InputError("视图名称须为 1-64 个字符", code="bad_name")
-    pairs = [(k, v) for k, v in parse_qsl(query) if k in ALLOWED_KEYS and v]
-    view = SavedView(user_id=actor.id, name=name, query=urlencode(pairs)[:500])
+def save_view(session: Session, actor: Actor, name: str, query: str | None) -> SavedView:
+    """Keep the filters the queue understands, validated like the queue validates them."""
+    pairs = [(k, v) for k, v in parse_qsl(query or "") if k in VIEW_KEYS and v]
+    FILTER_SPEC.parse(dict(pairs), source="text")
+    view = SavedView(user_id=actor.id, name=name, query=urlencode(pairs))
     session.add(view)
     session.flush()
     return view

@@ -13,11 +13,24 @@ def runtime() -> Runtime:
 
 
 def register_web(app: Flask) -> None:
-    from hotline.web import api, auth, console, errors, health, kb, security_headers, session_auth, templating
+    from hotline.web import (
+        auth,
+        desk,
+        errors,
+        health,
+        home,
+        kb,
+        reports,
+        security_headers,
+        sessions,
+        templating,
+        tickets,
+    )
+    from hotline.web.api import views as api
 
-    for blueprint in (api.bp, health.bp, auth.bp, console.bp, kb.bp):
+    for blueprint in (api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp):
         app.register_blueprint(blueprint)
-    session_auth.register_csrf(app)
+    sessions.register_csrf(app)
     templating.register_template_globals(app)
     errors.register_error_handlers(app)
     security_headers.register_security_headers(app)

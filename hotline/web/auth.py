@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
+from hotline.accounts.login import LOGIN_FAILED, log_in
 from hotline.accounts.models import User
-from hotline.accounts.users import LOGIN_FAILED, rotate_session_nonce
-from hotline.accounts.users import login as check_login
+from hotline.accounts.users import rotate_session_nonce
 from hotline.web import runtime
-from hotline.web.session_auth import safe_next, start_session
+from hotline.web.sessions import safe_next, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -19,14 +19,10 @@ bp = Blueprint("auth", __name__)
 def login() -> Any:
     if request.method == "GET":
         return render_template("auth/login.html", next=request.args.get("next", ""))
-    username = request.form.get("username", "").strip()[:64]
-    password = request.form.get("password", "")[:200]
-    with runtime().db.transaction() as db:  # committed either way: failures must be counted
-        user = check_login(db, username, password)
-        if user is not None:
-            start_session(user)
-    if user is None:
+    started = log_in(runtime().db, request.form.get("username", "").strip()[:64], request.form.get("password", "")[:200])
+    if started is None:
         return render_template("auth/login.html", error=LOGIN_FAILED, next=request.form.get("next", "")), 401
+    start_session(started)
     return redirect(safe_next(request.form.get("next")))
 
 

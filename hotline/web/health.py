@@ -1,10 +1,10 @@
-"""Liveness and a minimal start page (the console arrives with the web-console issue)."""
+"""Liveness for load balancers and monitoring."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from hotline.web import runtime
@@ -14,15 +14,10 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
+    """200 when the database answers, 503 otherwise."""
     try:
         with runtime().db.transaction(readonly=True) as session:
             session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not ready"
         return jsonify({"status": "unavailable", "database": False}), 503
     return jsonify({"status": "ok", "database": True})
-
-
-@bp.get("/")
-def index() -> Any:
-    return redirect(url_for("console.home"))

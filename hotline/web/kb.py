@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.errors import HotlineError, InputError
+from hotline.errors import HotlineError, InputError, NotFound
 from hotline.knowledge import content as knowledge
 from hotline.timeutil import SHANGHAI, utcnow
 from hotline.web import runtime
-from hotline.web.session_auth import console_view
+from hotline.web.sessions import console_view
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
 
@@ -45,7 +45,7 @@ def version(db: Session, actor: Actor, article_id: str, version: int) -> Any:
     found = knowledge.get_article(db, article_id)
     old = next((v for v in knowledge.versions(db, article_id) if v.version == version), None)
     if old is None:
-        raise knowledge.NotFound(f"版本 {version} 不存在", code="version_not_found")
+        raise NotFound(f"版本 {version} 不存在", code="version_not_found")
     return render_template("kb/version.html", a=found, v=old)
 
 

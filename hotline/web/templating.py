@@ -1,4 +1,4 @@
-"""Template globals: labels in Chinese, local times, masking helpers, the role's navigation."""
+"""Template globals: labels in Chinese, Beijing times, the clocks, the role's navigation."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from hotline.accounts.models import ROLE_NAMES_ZH, Role
-from hotline.accounts.privacy import mask_address, mask_name, mask_phone
-from hotline.tickets import lifecycle
+from hotline.tickets import clocks, lifecycle
 from hotline.tickets.models import CHANNELS
-from hotline.timeutil import utcnow
-from hotline.web.console.views import local_time, nav_items
+from hotline.timeutil import iso_local, local_minute, utcnow
+from hotline.web.home import nav_items
 
 
 def highlight(snippet: str) -> Markup:
@@ -21,9 +20,9 @@ def highlight(snippet: str) -> Markup:
 
 def register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["highlight"] = highlight
-    state = app.extensions["hotline"]
+    runtime = app.extensions["hotline"]
     app.jinja_env.globals.update(
-        taxonomy=state.taxonomy,
+        taxonomy=runtime.taxonomy,
         channels=CHANNELS,
         status_names={s.value: n for s, n in lifecycle.STATUS_NAMES_ZH.items()},
         status_name=lambda s: lifecycle.STATUS_NAMES_ZH.get(lifecycle.TicketStatus(s), s),
@@ -31,9 +30,9 @@ def register_template_globals(app: Flask) -> None:
         satisfaction_name=lambda s: lifecycle.SATISFACTION_NAMES_ZH.get(s, s),
         role_name=lambda r: ROLE_NAMES_ZH[Role(r)],
         nav_items=nav_items,
-        local_time=local_time,
+        #: every time a person reads is Beijing time, whatever the browser's zone
+        local_time=local_minute,
+        iso_local=iso_local,
+        missed_clocks=clocks.missed,
         utcnow=utcnow,
-        mask_name=mask_name,
-        mask_phone=mask_phone,
-        mask_address=mask_address,
     )

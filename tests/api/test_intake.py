@@ -45,13 +45,33 @@ def test_numbers_increase_within_a_day(api_as):
     assert a == "12345-20261129-00001" and b == "12345-20261129-00002"
 
 
+PERSON = {"caller": {"name": "王女士", "phone": "13812341234"}, "address": "农安县某镇幸福村3组5号"}
+
+
 def test_same_external_id_returns_the_same_ticket(api_as, state):
     api = api_as("operator")
-    first = api.post("/tickets", json={**CALL, "external_id": "call-1"})
-    again = api.post("/tickets", json={**CALL, "external_id": "call-1", "text": "重复推送"})
+    first = api.post("/tickets", json={**CALL, **PERSON, "external_id": "call-1"})
+    again = api.post("/tickets", json={**CALL, **PERSON, "external_id": "call-1"})
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.get_json()["number"] == again.get_json()["number"]
+    assert again.get_json()["caller"] == PERSON["caller"]  # what the request itself held
     assert count_tickets(state) == 1
+
+
+def test_a_reused_external_id_with_another_body_is_a_conflict_that_reveals_nothing(api_as, state):
+    api_as("operator").post("/tickets", json={**CALL, **PERSON, "external_id": "call-1"})
+    guess = api_as("operator").post("/tickets", json={**CALL, "external_id": "call-1"})  # another integration
+    assert guess.status_code == 409 and guess.get_json()["code"] == "external_id_reused"
+    body = guess.get_data(as_text=True)
+    assert "13812341234" not in body and "王女士" not in body and "幸福村" not in body
+    assert count_tickets(state) == 1
+
+
+def test_the_intake_answer_holds_no_more_personal_data_than_the_request(api_as):
+    api = api_as("operator")
+    body = api.post("/tickets", json={**CALL, "child": {"age": 7}}).get_json()
+    assert body["caller"] == {"name": None, "phone": None} and body["address"] is None
+    assert body["child"] == {"name": None, "age": 7, "gender": None}
 
 
 def test_idempotency_key_replay_and_misuse(api_as, state):
@@ -169,10 +189,14 @@ def test_wrong_method_and_unknown_path_are_json(client):
 
 
 def test_openapi_document_lists_the_contract(client):
+    from hotline.tickets.actions import TICKET_ACTIONS
+
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert {"/tickets", "/tickets/{number}", "/tickets/{number}/actions/{action}"} <= set(doc["paths"])
-    assert "dispatch" in doc["paths"]["/tickets/{number}/actions/{action}"]["post"]["parameters"][1]["schema"]["enum"]
+    assert {"/tickets", "/tickets/{number}", "/tickets/{number}/reveal"} <= set(doc["paths"])
+    assert {f"/tickets/{{number}}/actions/{a.name}" for a in TICKET_ACTIONS} <= set(doc["paths"])
+    dispatch = doc["paths"]["/tickets/{number}/actions/dispatch"]["post"]["requestBody"]["content"]["application/json"]
+    assert {"unit", "police_notified_at", "police_note", "version"} <= set(dispatch["schema"]["properties"])
 
 
 def test_security_headers(client):

@@ -47,9 +47,38 @@ def test_dispatch_routes_to_the_county_unit_with_deadlines(desk):
 
 def test_emergency_always_adds_public_security(desk):
     number = new_ticket(desk, category="basic_living", kind="help", urgency="emergency", prefecture="吉林市")
-    body = desk.act(number, "dispatch").get_json()
+    body = desk.act(number, "dispatch", police_notified_at="2026-12-03T10:00:00+08:00").get_json()
     assert body["lead_unit"]["code"] == "civil_affairs:吉林市"
     assert {u["code"] for u in body["co_units"]} == {"finance:吉林市", "public_security:吉林市"}
+
+
+def test_an_emergency_is_never_dispatched_before_the_police_are_told(desk):
+    number = new_ticket(desk, **{**LABELS, "urgency": "emergency"})
+    before = desk.get(f"/tickets/{number}").get_json()
+    refused = desk.act(number, "dispatch")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "police_not_notified"
+    future = desk.act(number, "dispatch", police_notified_at="2099-01-01T08:00:00+08:00")
+    assert future.status_code == 422 and future.get_json()["code"] == "bad_datetime"
+    assert desk.get(f"/tickets/{number}").get_json() == before  # nothing changed
+    body = desk.act(number, "dispatch", police_notified_at="2026-12-03T10:00:00+08:00",
+                    police_note="农安县公安局指挥中心").get_json()
+    assert body["status"] == "dispatched" and body["police_notified_at"] == "2026-12-03T10:00:00+08:00"
+    assert [e["action"] for e in body["events"]][-2:] == ["notify_police", "dispatch"]
+    assert body["events"][-2]["note"] == "农安县公安局指挥中心"
+
+
+def test_a_recorded_notification_lets_the_emergency_go(desk):
+    number = new_ticket(desk, **{**LABELS, "urgency": "emergency"})
+    assert desk.act(number, "notify_police", note="已电话通知 110").status_code == 200
+    assert desk.act(number, "notify_police").get_json()["code"] == "police_already_notified"
+    assert desk.act(number, "dispatch").get_json()["status"] == "dispatched"
+
+
+def test_a_label_change_to_emergency_inside_the_dispatch_needs_the_police_too(desk):
+    number = new_ticket(desk, **LABELS)
+    refused = desk.act(number, "dispatch", urgency="emergency")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "police_not_notified"
+    assert desk.get(f"/tickets/{number}").get_json()["urgency"] == "urgent"
 
 
 def test_full_loop_sign_progress_resolve_callback(desk, unit):

@@ -86,7 +86,7 @@ def test_emergency_banner_and_police_notification(open_as):
     shot(desk, "07-emergency-banner")
     desk.click("#dispatch-button")  # the browser refuses: the police step is required
     assert "/console/new" in desk.url
-    desk.check("#f-police")
+    desk.check("#f-police-notified")
     desk.fill("input[name=police_note]", "农安县公安局指挥中心 接警")
     desk.click("#dispatch-button")
     desk.wait_for_url(re.compile(r"/console/tickets/12345-"))

@@ -78,20 +78,53 @@ def test_bad_form_input_is_a_clear_error(login):
     assert resp.status_code == 422
 
 
-def test_personal_data_is_masked_for_dispatchers_until_an_audited_reveal(login, state):
+def audit_rows(state):
+    with state.db.transaction(readonly=True) as s:
+        return [(e.event, e.object_ref, e.actor, e.reason, e.detail) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_personal_data_is_masked_for_dispatchers_until_an_audited_reveal_with_a_reason(login, state):
     number = number_of(login("operator").post("/console/new", {**CALL, "decision": "dispatch"}))
+    before = len(audit_rows(state))
     dispatcher = login("dispatcher")
     page = dispatcher.get(f"/console/tickets/{number}").get_data(as_text=True)
     assert "13812341234" not in page and "138****1234" in page and "王**" in page
     assert "幸福村***" in page and "3组5号" not in page
-    revealed = dispatcher.post(f"/console/tickets/{number}/reveal").get_data(as_text=True)
+    assert len(audit_rows(state)) == before  # a masked view is not an unmasked one
+    refused = dispatcher.post(f"/console/tickets/{number}/reveal")
+    assert refused.status_code == 422 and "13812341234" not in refused.get_data(as_text=True)
+    unexplained = dispatcher.post(f"/console/tickets/{number}/reveal", {"reason": "other"})
+    assert unexplained.status_code == 422 and "13812341234" not in unexplained.get_data(as_text=True)
+    revealed = dispatcher.post(f"/console/tickets/{number}/reveal", {"reason": "callback"}).get_data(as_text=True)
     assert "13812341234" in revealed
-    with state.db.transaction(readonly=True) as s:
-        entry = s.scalar(select(AuditEntry))
-    assert (entry.event, entry.object_ref, entry.actor) == ("reveal", f"ticket:{number}", f"user:{dispatcher.username}")
-    assert "1381234" not in (entry.detail or "")  # the audit row holds no personal data
-    unit_page = login("agency_staff", UNIT).get(f"/console/tickets/{number}").get_data(as_text=True)
-    assert "13812341234" in unit_page  # the lead unit handles the case
+    event, ref, actor, reason, detail = audit_rows(state)[-1]
+    assert (event, ref, actor, reason) == ("reveal", f"ticket:{number}", f"user:{dispatcher.username}", "reveal:callback")
+    assert "1381234" not in (detail or "")  # the audit row holds no personal data
+
+
+def test_full_data_goes_to_the_lead_unit_and_the_operator_who_took_the_call_audited(login, state):
+    taker = login("operator")
+    number = number_of(taker.post("/console/new", {**CALL, "decision": "dispatch"}))
+    assert "13812341234" in taker.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert "13812341234" in login("agency_staff", UNIT).get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert [(e[0], e[3]) for e in audit_rows(state)] == [("view_personal_data", "taker"), ("view_personal_data", "lead_unit")]
+    # other operators, the co-unit, supervisors and admins see it masked: ticket numbers are guessable
+    for other in (login("operator"), login("agency_staff", "public_security:长春市/农安县"), login("supervisor"),
+                  login("admin")):
+        page = other.get(f"/console/tickets/{number}").get_data(as_text=True)
+        assert "13812341234" not in page and "138****1234" in page
+    assert len(audit_rows(state)) == 2
+
+
+def test_the_takers_full_view_ends_after_a_day(login, state):
+    from datetime import timedelta
+
+    taker = login("operator")
+    number = number_of(taker.post("/console/new", {**CALL, "decision": "save"}))
+    with state.db.transaction() as s:
+        ticket = s.scalar(select(Ticket).where(Ticket.number == number))
+        ticket.created_at = ticket.created_at - timedelta(hours=25)
+    assert "13812341234" not in taker.get(f"/console/tickets/{number}").get_data(as_text=True)
 
 
 def test_agency_cannot_open_another_units_ticket(login):
@@ -130,7 +163,7 @@ def test_queue_filters_and_saved_views(login):
     assert "共 1 张" in page
     assert "共 0 张" in dispatcher.get("/console/queue?overdue=true").get_data(as_text=True)
     bad = dispatcher.get("/console/queue?status=lost")
-    assert bad.status_code == 200 and "未知状态" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "状态（status）取值“lost”无效" in bad.get_data(as_text=True)
     dispatcher.post("/console/queue/views", {"name": "医疗类", "query": "category=medical&evil=1"})
     assert 'href="?category=medical"' in dispatcher.get("/console/queue").get_data(as_text=True)
 

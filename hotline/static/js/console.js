@@ -20,7 +20,11 @@
     });
     return span;
   }
-  function fmt(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : "—"; }
+  // Every time shown is Beijing time (UTC+8, no daylight saving), whatever the browser's own zone.
+  function fmt(iso) {
+    var ms = iso ? Date.parse(iso) : NaN;
+    return isNaN(ms) ? "—" : new Date(ms + 8 * 3600000).toISOString().slice(0, 16).replace("T", " ");
+  }
 
   // --- countdowns (inbox, callback queue, ticket page) ------------------------------------------
   function tick() {
@@ -54,7 +58,7 @@
     var urgent = document.getElementById("f-urgency").value === "emergency";
     banner.hidden = !urgent;
     police.hidden = !urgent;
-    document.getElementById("f-police").required = urgent;
+    document.getElementById("f-police-notified").required = urgent;
   }
 
   function preview() {

@@ -1,4 +1,5 @@
-"""/api/v1: ticket intake and lifecycle actions for integrations (bearer tokens). Views stay thin."""
+"""/api/v1: ticket intake, queries and lifecycle actions for integrations (bearer tokens). Views parse
+input, call one service and shape the answer; personal data passes through the privacy policy."""
 
 from __future__ import annotations
 
@@ -10,30 +11,44 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.privacy import UNMASKED_ROLES
+from hotline.accounts.privacy import REVEAL_SPEC, PersonalData, disclose
 from hotline.accounts.tokens import authenticate_token
-from hotline.errors import Unauthorized
+from hotline.errors import InputError, Unauthorized
 from hotline.tickets import actions, intake, queries
+from hotline.tickets.models import Ticket
+from hotline.tickets.triage import safe_suggest
+from hotline.timeutil import utcnow
 from hotline.web import runtime
-from hotline.web.api import schemas
+from hotline.web.api.body import json_body
 from hotline.web.api.openapi import openapi_document
+from hotline.web.api.tickets_json import ticket_json
+from hotline.web.forms import queue_filter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def api_view(*, readonly: bool = False) -> Callable:
-    """Run the view in one transaction with the authenticated actor: commit on success."""
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("请在 Authorization 头中提供 Bearer 访问令牌", code="missing_token")
+    return token.strip()
+
+
+def api_view(*, readonly: bool = False, own_transaction: bool = False) -> Callable:
+    """One unit of work around the view, called as ``view(session, actor, **kwargs)``; with
+    ``own_transaction`` the token is checked in a short read and the view, called as ``view(actor, ...)``,
+    opens its own."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("请在 Authorization 头中提供 Bearer 访问令牌", code="missing_token")
-            with runtime().db.transaction(readonly=readonly) as session:
-                actor = authenticate_token(session, token.strip())
-                return view(session, actor, **kwargs)
+            token, db = _bearer(), runtime().db
+            if own_transaction:
+                with db.transaction(readonly=True) as check:
+                    actor = authenticate_token(check, token)
+                return view(actor, **kwargs)
+            with db.transaction(readonly=readonly) as session:
+                return view(session, authenticate_token(session, token), **kwargs)
 
         return wrapper
 
@@ -42,49 +57,63 @@ def api_view(*, readonly: bool = False) -> Callable:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(runtime().settings.max_text_length))
 
 
 @bp.post("/tickets")
-@api_view()
-def create_ticket(session: Session, actor: Actor) -> Any:
+@api_view(own_transaction=True)
+def create_ticket(actor: Actor) -> Any:
     state = runtime()
-    req = schemas.parse_intake(schemas.json_body(request), max_text=state.settings.max_text_length)
+    req = intake.IntakeRequest.from_input(
+        intake.intake_spec(state.settings.max_text_length).parse(json_body(request), source="json"))
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 128:
-        raise schemas.InputError("Idempotency-Key 不能超过 128 个字符", code="too_long")
-    ticket, created = intake.intake(session, req, actor, idempotency_key=key, triage=state.triage)
-    return jsonify(schemas.ticket_json(ticket, masked=False)), 201 if created else 200
+        raise InputError("Idempotency-Key 不能超过 128 个字符", code="too_long")
+    suggestion = safe_suggest(state.triage, req.text)  # before the write transaction, never inside it
+    with state.db.transaction() as session:
+        ticket, created = intake.intake(session, req, actor, idempotency_key=key, suggestion=suggestion)
+        # the answer carries no more personal data than the request did, whoever sent it
+        sent = PersonalData(req.caller_name, req.caller_phone, req.child_name, req.address, masked=False)
+        return jsonify(ticket_json(ticket, sent)), 201 if created else 200
 
 
 @bp.get("/tickets")
 @api_view(readonly=True)
 def list_tickets(session: Session, actor: Actor) -> Any:
-    flt = schemas.parse_filter(request.args.to_dict())
+    flt = queue_filter(request.args)
     items, total = queries.list_tickets(session, actor, flt)
-    return jsonify(
-        {
-            "items": [schemas.ticket_json(t, masked=True) for t in items],
-            "total": total,
-            "page": flt.page,
-            "per_page": flt.per_page,
-        }
-    )
+    return jsonify({
+        "items": [ticket_json(t, PersonalData.hidden(t)) for t in items],
+        "total": total,
+        "page": flt.page,
+        "per_page": flt.per_page,
+    })
+
+
+def _shown(session: Session, actor: Actor, ticket: Ticket, reveal: dict | None = None) -> Any:
+    person = disclose(session, actor, ticket, now=utcnow(), source_ip=request.remote_addr, reveal=reveal)
+    return jsonify(ticket_json(ticket, person, with_events=True))
 
 
 @bp.get("/tickets/<number>")
-@api_view(readonly=True)
-def get_ticket(session: Session, actor: Actor, number: str) -> Any:
-    ticket = queries.get_ticket(session, number, actor)
-    return jsonify(schemas.ticket_json(ticket, masked=actor.role not in UNMASKED_ROLES, with_events=True))
-
-
-@bp.post("/tickets/<number>/actions/<action>")
 @api_view()
-def ticket_action(session: Session, actor: Actor, number: str, action: str) -> Any:
+def get_ticket(session: Session, actor: Actor, number: str) -> Any:
+    return _shown(session, actor, queries.get_ticket(session, number, actor))
+
+
+@bp.post("/tickets/<number>/reveal")
+@api_view()
+def reveal(session: Session, actor: Actor, number: str) -> Any:
+    """Full personal data for a reason, audited (the console's "显示完整个人信息")."""
+    reason = REVEAL_SPEC.parse(json_body(request), source="json")
+    return _shown(session, actor, queries.get_ticket(session, number, actor), reveal=reason)
+
+
+@bp.post("/tickets/<number>/actions/<name>")
+@api_view()
+def ticket_action(session: Session, actor: Actor, number: str, name: str) -> Any:
     state = runtime()
-    payload = schemas.json_body(request, required=False)
-    ticket = actions.perform_action(
-        session, number, action, actor, payload, policy=state.policy, taxonomy=state.taxonomy
-    )
-    return jsonify(schemas.ticket_json(ticket, masked=actor.role not in UNMASKED_ROLES, with_events=True))
+    payload = actions.TICKET_ACTIONS.get(name).parse(json_body(request, required=False), "json")
+    ticket = actions.perform_action(session, number, name, actor, payload, policy=state.policy,
+                                    taxonomy=state.taxonomy)
+    return _shown(session, actor, ticket)

@@ -1,0 +1,24 @@
+"""The audit trail of sensitive reads and writes (unmasked views, reveals, exports): who, when, what,
+on what basis, from where; never the personal data itself. Rows are written in the request's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import AuditEntry
+
+
+def record_audit(
+    session: Session,
+    actor: Actor,
+    event: str,
+    object_ref: str | None,
+    detail: str | None,
+    source_ip: str | None,
+    *,
+    reason: str | None = None,
+) -> None:
+    session.add(AuditEntry(actor=actor.label, actor_role=actor.role.value, event=event, object_ref=object_ref,
+                           detail=detail, source_ip=source_ip, reason=(reason or None) and reason[:200]))
+    session.flush()

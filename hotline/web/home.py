@@ -1,0 +1,40 @@
+"""The start page: each role lands on its own work, and the navigation it sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, url_for
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.accounts.models import Role
+from hotline.web.sessions import console_view
+
+bp = Blueprint("home", __name__)
+R = Role
+#: each role's navigation; the first entry is where it lands
+NAVIGATION: dict[Role, list[tuple[str, str]]] = {
+    R.OPERATOR: [("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"), ("tickets.queue", "工单查询")],
+    R.DISPATCHER: [("tickets.queue", "工单队列"), ("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"),
+                   ("reports.dashboard", "统计")],
+    R.AGENCY_STAFF: [("tickets.inbox", "本单位待办")],
+    R.SUPERVISOR: [("reports.dashboard", "统计"), ("tickets.queue", "工单查询"), ("kb.review", "知识复审")],
+    R.ADMIN: [("tickets.queue", "工单查询"), ("desk.new_call", "新建工单"), ("reports.dashboard", "统计"),
+              ("kb.review", "知识复审")],
+}
+
+
+def nav_items(role: Role) -> list[tuple[str, str]]:
+    return [*NAVIGATION[role], ("kb.search", "知识库")]
+
+
+@bp.get("/")
+def index() -> Any:
+    return redirect(url_for("home.console"))
+
+
+@bp.get("/console/")
+@console_view(readonly=True)
+def console(db: Session, actor: Actor) -> Any:
+    return redirect(url_for(NAVIGATION[actor.role][0][0]))

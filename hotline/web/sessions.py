@@ -1,0 +1,123 @@
+"""People's sessions in the console: login state in a signed cookie, validated against the database
+on every request (nonce for revocation, 30-minute idle and 12-hour absolute timeouts), CSRF tokens for
+every state-changing form (the JSON API uses bearer tokens and never reads the cookie), and the unit of
+work of a console request."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.accounts.login import SessionStart
+from hotline.accounts.models import Role, User
+from hotline.accounts.users import actor_for
+from hotline.timeutil import utcnow
+from hotline.web import runtime
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# C0 controls, DEL and whitespace: browsers drop tabs and newlines from URLs ("/\t/evil" -> "//evil")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def start_session(started: SessionStart) -> None:
+    """Fresh session at login: nothing planted before login survives (SESS-2)."""
+    session.clear()
+    now = utcnow().timestamp()
+    session.update(uid=started.user_id, nonce=started.session_nonce, login_at=now, seen=now,
+                   csrf=secrets.token_urlsafe(32))
+    session.permanent = True
+
+
+def _session_user(db: Session) -> User | None:
+    uid, nonce = session.get("uid"), session.get("nonce")
+    if not uid or not nonce:
+        return None
+    now = utcnow().timestamp()
+    if now - session.get("login_at", 0) > ABSOLUTE_TIMEOUT.total_seconds() or now - session.get("seen", 0) > IDLE_TIMEOUT.total_seconds():
+        session.clear()
+        return None
+    user = db.get(User, uid)
+    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
+        session.clear()
+        return None
+    session["seen"] = now
+    return user
+
+
+def _enter(db: Session, allowed: frozenset[Role] | None) -> Actor | Any:
+    """The logged-in actor, or the response that sends the visitor to log in (401 for fetch calls)."""
+    user = _session_user(db)
+    if user is None:
+        if request.accept_mimetypes.best == "application/json" or request.is_json:
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    actor = actor_for(user)
+    if allowed is not None and actor.role not in allowed:
+        abort(403)
+    g.actor = actor
+    # a plain snapshot for templates: error pages render after the transaction has ended
+    g.viewer = {"name": user.display_name, "unit": user.unit.name if user.unit else None}
+    return actor
+
+
+def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False, own_transaction: bool = False) -> Callable:
+    """A console request: the logged-in user checked, then one unit of work around the view, which is
+    called as ``view(db, actor, **kwargs)``. With ``own_transaction`` the session is checked in a
+    short read and the view, called as ``view(actor, **kwargs)``, opens its own unit of work (to
+    classify a call before the write transaction begins)."""
+    allowed = frozenset(roles) if roles else None
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(**kwargs: Any) -> Any:
+            db = runtime().db
+            if own_transaction:
+                with db.transaction(readonly=True) as check:
+                    actor = _enter(check, allowed)
+                return view(actor, **kwargs) if isinstance(actor, Actor) else actor
+            with db.transaction(readonly=readonly) as unit_of_work:
+                actor = _enter(unit_of_work, allowed)
+                return view(unit_of_work, actor, **kwargs) if isinstance(actor, Actor) else actor
+
+        return wrapper
+
+    return decorate
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def register_csrf(app: Flask) -> None:
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method not in _UNSAFE or request.blueprint == "api" or request.routing_exception is not None:
+            return  # the bearer-token API never reads the session cookie; unknown routes get 404/405
+        sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+        expected = session.get("csrf") or ""
+        if not expected or not hmac.compare_digest(sent, expected):
+            abort(400, description="csrf")
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: one leading slash, then no slash or backslash, and no character a
+    browser would drop or reinterpret (tab, newline, other controls, spaces). An open redirect is refused (IN-4)."""
+    if target and target.startswith("/") and target[1:2] not in ("/", "") and not _URL_UNSAFE.search(target):
+        return target
+    return url_for("home.console")

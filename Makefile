@@ -31,12 +31,13 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-# The suite runs on SQLite, then again on PostgreSQL when HOTLINE_TEST_DATABASE_URL is set
-# (.ci/run sets it to the local server).
+# The suite runs on SQLite (the embedded default: forced, whatever the environment says), then again on
+# PostgreSQL when HOTLINE_TEST_DATABASE_URL is set (.ci/run sets it to the local server).
 test: $(STAMP) lint browser
-	$(BIN)/python -m pytest -q
+	@echo "== tests on SQLite =="
+	HOTLINE_TEST_DATABASE_URL= $(BIN)/python -m pytest -q
 	@if [ -n "$$HOTLINE_TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
+		echo "== tests on PostgreSQL ($${HOTLINE_TEST_DATABASE_URL##*@}) =="; \
 		$(BIN)/python -m pytest -q; \
 	fi
 

@@ -17,7 +17,6 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import jieba
 import joblib
 import numpy
 import sklearn
@@ -37,7 +36,7 @@ def library_versions() -> dict[str, str]:
     versions = {
         "python": platform.python_version(),
         "sklearn": sklearn.__version__,
-        "jieba": jieba.__version__,
+        "jieba": importlib.metadata.version("jieba"),
         "numpy": numpy.__version__,
         "joblib": joblib.__version__,
         "segmenter": backend(),

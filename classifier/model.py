@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from .explain import readable
 from .features import feature_names, linear_coef
 from .rules import findings_for_normalized, raise_urgency, route
 from .schema import Item, Prediction
@@ -19,6 +20,8 @@ from .taxonomy import Taxonomy, load_taxonomy
 from .text import item_text, normalize
 
 TICKET_HEADS = ("category", "kind", "urgency")
+#: features whose contributions are turned into the explanation's phrases
+EVIDENCE_FEATURES = 40
 SENTIMENT_HEADS = ("relevant", "polarity", "risk")  # + "sentiment_category" or the shared "category"
 
 
@@ -111,14 +114,13 @@ class Classifier:
             self._names[key] = feature_names(head.features)
         return str(self._names[key][j])
 
-    def _explain(self, head: _Head, xs, i: int, label) -> list[tuple[str, float]]:
+    def _explain(self, head: _Head, xs, i: int, label, text: str) -> list[tuple[str, float]]:
+        """The words and phrases of ``text`` (normalised) that carried ``label`` (see ``explain.readable``)."""
         if label not in head.classes:
             return []
-        out = []
         lo, hi = xs.indptr[i], xs.indptr[i + 1]
-        for j, v in head.contributions((xs.indices[lo:hi], xs.data[lo:hi]), label, self.settings.explain_top):
-            out.append((self._term(head, j), round(v, 4)))
-        return out
+        evidence = head.contributions((xs.indices[lo:hi], xs.data[lo:hi]), label, EVIDENCE_FEATURES)
+        return readable(text, [(self._term(head, j), v) for j, v in evidence], self.settings.explain_top)
 
     # -- prediction ----------------------------------------------------------------------------
     def predict(self, items: Sequence[Item], *, explain: bool = True) -> list[Prediction]:
@@ -178,7 +180,7 @@ class Classifier:
             if confidence < s.review_threshold:
                 reasons.append("low confidence")
             lead, co = route(category, urgency == "emergency", self.taxonomy)
-            explanation = {h: self._explain(self.heads[h], xs[h], r, labels[h]) for h in heads} if explain else {}
+            explanation = {h: self._explain(self.heads[h], xs[h], r, labels[h], norm[i]) for h in heads} if explain else {}
             preds.append(Prediction(
                 id=ids[i], type="ticket", category=category, kind=labels["kind"], urgency=urgency,
                 agency=lead, co_agencies=co, prefecture=f.prefecture, county=f.county,
@@ -227,11 +229,11 @@ class Classifier:
             lead, co = route(category, relevant and f.emergency, self.taxonomy)
             explanation = {}
             if explain:
-                explanation["relevant"] = self._explain(self.heads["relevant"], xs["relevant"], r, relevant)
+                explanation["relevant"] = self._explain(self.heads["relevant"], xs["relevant"], r, relevant, norm[i])
                 if relevant:
-                    explanation["category"] = self._explain(self.heads[cat_head], xs[cat_head], r, category)
-                    explanation["risk"] = self._explain(self.heads["risk"], xs["risk"], r, risk)
-                explanation["polarity"] = self._explain(self.heads["polarity"], xs["polarity"], r, polarity)
+                    explanation["category"] = self._explain(self.heads[cat_head], xs[cat_head], r, category, norm[i])
+                    explanation["risk"] = self._explain(self.heads["risk"], xs["risk"], r, risk, norm[i])
+                explanation["polarity"] = self._explain(self.heads["polarity"], xs["polarity"], r, polarity, norm[i])
             preds.append(Prediction(
                 id=ids[i], type="sentiment", category=category, agency=lead, co_agencies=co,
                 prefecture=f.prefecture, county=f.county, relevant=relevant, polarity=polarity, risk=risk,

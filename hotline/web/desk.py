@@ -17,6 +17,7 @@ from hotline.tickets.triage import safe_suggest
 from hotline.timeutil import utcnow
 from hotline.web import runtime
 from hotline.web.api.body import json_body
+from hotline.web.errors import flash_error
 from hotline.web.forms import call_outcome, call_request
 from hotline.web.sessions import console_view
 
@@ -42,9 +43,8 @@ def submit_call(actor: Actor) -> Any:
                                      taxonomy=state.taxonomy)
             number, dispatched = ticket.number, ticket.lead_unit is not None
     except HotlineError as exc:
-        flash(exc.message, "error")
-        return (render_template("desk/new_call.html", form=request.form, label_fields=LABELS, error_code=exc.code),
-                exc.status)
+        flash_error(exc)
+        return render_template("desk/new_call.html", form=request.form, label_fields=LABELS), exc.status
     flash(f"工单 {number} 已{'派单' if dispatched else '登记'}", "ok")
     return redirect(url_for("tickets.ticket", number=number))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hotline.errors import HotlineError
@@ -38,7 +38,12 @@ def _respond(status: int, code: str, message: str, details: object = None):  # n
         if details is not None:
             body["details"] = details
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message, code=code), status
+
+
+def flash_error(exc: HotlineError) -> None:
+    """Show a refused input on the next page, with its machine code (what support staff ask for)."""
+    flash(f"{exc.message}（代码：{exc.code}）", "error")
 
 
 def register_error_handlers(app: Flask) -> None:

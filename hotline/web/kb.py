@@ -14,6 +14,7 @@ from hotline.errors import HotlineError, InputError, NotFound
 from hotline.knowledge import content as knowledge
 from hotline.timeutil import SHANGHAI, utcnow
 from hotline.web import runtime
+from hotline.web.errors import flash_error
 from hotline.web.sessions import console_view
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
@@ -60,7 +61,7 @@ def edit(db: Session, actor: Actor, article_id: str) -> Any:
             knowledge.save_article(db, article_id, _parse_edit(found), actor,
                                    categories=runtime().taxonomy.categories)
     except HotlineError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         return render_template("kb/edit.html", a=found, form=request.form), exc.status
     flash(f"已保存为版本 {found.version}", "ok")
     return redirect(url_for("kb.article", article_id=article_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
@@ -14,6 +14,7 @@ from hotline.reports import exports
 from hotline.reports.dashboard import dashboard as figures
 from hotline.timeutil import utcnow
 from hotline.web import runtime
+from hotline.web.errors import flash_error
 from hotline.web.forms import queue_filter
 from hotline.web.sessions import console_view
 
@@ -39,7 +40,7 @@ def export(db: Session, actor: Actor, fmt: str) -> Any:
         rows = exports.export_rows(db, actor, queue_filter(request.args), runtime().taxonomy,
                                    source_ip=request.remote_addr)
     except HotlineError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         return redirect(url_for("tickets.queue"))
     body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,6 +18,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.saved_views import VIEW_SPEC, save_view, saved_views
 from hotline.timeutil import utcnow
 from hotline.web import runtime
+from hotline.web.errors import flash_error
 from hotline.web.forms import queue_filter
 from hotline.web.sessions import console_view
 
@@ -41,7 +42,7 @@ def reveal(db: Session, actor: Actor, number: str) -> Any:
         reason = REVEAL_SPEC.parse(request.form, source="text")
         return _ticket_page(db, actor, found, reveal=reason)
     except HotlineError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         return _ticket_page(db, actor, found), exc.status
 
 
@@ -64,7 +65,7 @@ def ticket_action(db: Session, actor: Actor, number: str, name: str) -> Any:
     except HotlineError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash_error(exc)
     else:
         flash("操作已完成", "ok")
     return redirect(url_for("tickets.ticket", number=number))
@@ -88,7 +89,7 @@ def queue(db: Session, actor: Actor) -> Any:
     try:
         flt = queue_filter(request.args)
     except HotlineError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         flt, status = queries.TicketFilter(), exc.status
     return _list_page(db, actor, "工单查询", flt, status=status, filters=True, saved=saved_views(db, actor))
 
@@ -101,7 +102,7 @@ def save_queue_view(db: Session, actor: Actor) -> Any:
             values = VIEW_SPEC.parse(request.form, source="text")
             view = save_view(db, actor, values["name"], values["query"])
     except HotlineError as exc:
-        flash(exc.message, "error")
+        flash_error(exc)
         return _list_page(db, actor, "工单查询", queries.TicketFilter(), status=exc.status, filters=True,
                           saved=saved_views(db, actor))
     flash("已保存查询视图", "ok")

@@ -103,6 +103,7 @@ def test_agency_cannot_open_another_units_ticket(open_as):
     desk.wait_for_url(re.compile(r"/console/tickets/12345-"))
     number = ticket_number(desk)
     other = open_as("agency_staff", "civil_affairs:长春市/榆树市")
+    other.expect_console_error("status of 404")
     response = other.goto(f"{other.base}/console/tickets/{number}")
     assert response.status == 404
     assert "王女士" not in other.content() and "1381234" not in other.content()

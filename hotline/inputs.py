@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from hotline.errors import InputError
@@ -200,13 +200,34 @@ class DateTime(Field):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Day(Field):
+    """A calendar date, ``YYYY-MM-DD``."""
+
+    widget = "date"
+
+    def parse(self, raw: Any, source: Source, path: str) -> date | None:
+        if not isinstance(raw, str):
+            raise self.fail(path, "必须是日期字符串", "wrong_type")
+        if not raw.strip():
+            return None
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            raise self.fail(path, "格式应为 YYYY-MM-DD", "bad_date") from None
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
+
+@dataclass(frozen=True, kw_only=True)
 class TextList(Field):
-    """A list of short texts (JSON array; repeated form fields)."""
+    """A list of values of one field (a JSON array; a repeated form field or a multiple select)."""
 
-    item: Text
+    item: Field
     max_items: int = 20
+    widget = "multiselect"
 
-    def parse(self, raw: Any, source: Source, path: str) -> list[str] | None:
+    def parse(self, raw: Any, source: Source, path: str) -> list[Any] | None:
         if isinstance(raw, str) and source == "text":
             raw = [raw]
         if not isinstance(raw, list):
@@ -261,7 +282,10 @@ class Spec:
         out: dict[str, Any] = {}
         try:
             for f in self.fields:
-                raw = data.get(f.name, _MISSING)
+                if isinstance(f, TextList) and source == "text" and hasattr(data, "getlist"):
+                    raw = data.getlist(f.name) or _MISSING  # a repeated form field
+                else:
+                    raw = data.get(f.name, _MISSING)
                 value = None if raw is _MISSING or raw is None else f.parse(raw, source, prefix + f.name)
                 if value is None and f.required:
                     raise InputError(f"请填写{f.label}（{prefix + f.name}）", code=f.code or "missing_field",

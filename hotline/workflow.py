@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.errors import Forbidden, InputError, NotFound
+from hotline.errors import Forbidden, HotlineError, InputError, NotFound
 from hotline.inputs import Field, Integer, Source, Spec
 
 Subject = TypeVar("Subject")
@@ -104,12 +104,13 @@ class Registry(Generic[Subject, Context]):
             action.precondition(subject, actor)
 
     def available(self, names: Iterable[str], subject: Subject, actor: Actor) -> list[Action[Subject, Context]]:
-        """Of ``names`` (what the lifecycle allows now), the actions this actor may take: the buttons."""
-        from hotline.errors import HotlineError
-
+        """Of ``names`` (what the lifecycle allows now), the actions this actor may take, in declaration
+        order: the buttons."""
+        allowed = set(names)
         out = []
-        for name in names:
-            action = self._actions[name]
+        for action in self:
+            if action.name not in allowed:
+                continue
             try:
                 self.authorize(action, subject, actor)
             except HotlineError:

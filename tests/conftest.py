@@ -152,6 +152,14 @@ _maker_ids = count(1)
 
 
 @pytest.fixture
+def password() -> str:
+    """The password every test user gets."""
+    from tests_support import PASSWORD
+
+    return PASSWORD
+
+
+@pytest.fixture
 def make_token(state) -> Callable[..., str]:
     """make_token(role, unit=None) -> a bearer token string."""
     return _token_maker(state)

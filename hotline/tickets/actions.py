@@ -25,8 +25,8 @@ from hotline.taxonomy import Taxonomy
 from hotline.tickets import lifecycle
 from hotline.tickets.corrections import record_correction
 from hotline.tickets.deadlines import DeadlinePolicy, PolicyError
-from hotline.tickets.events import add_event
-from hotline.tickets.lifecycle import SATISFACTION_NAMES_ZH, TicketStatus, TransitionRefused
+from hotline.tickets.events import EVENT_TITLES, add_event
+from hotline.tickets.lifecycle import SATISFACTION_NAMES_ZH, STATUS_NAMES_ZH, TicketStatus, TransitionRefused
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import get_ticket
 from hotline.timeutil import utcnow
@@ -322,20 +322,21 @@ def _unit_may(ticket: Ticket, actor: Actor, rule: UnitRule) -> bool:
     return ticket.lead_unit_id == actor.unit_id
 
 
-def _action(name: str, roles: frozenset[Role], handler: Any, *fields: Any, **kw: Any) -> Action[Ticket, TicketContext]:
-    return Action(name=name, title=lifecycle.ACTION_NAMES_ZH[name], roles=roles, handler=handler, fields=fields, **kw)
+def _action(name: str, title: str, roles: frozenset[Role], handler: Any, *fields: Any,
+            **kw: Any) -> Action[Ticket, TicketContext]:
+    return Action(name=name, title=title, roles=roles, handler=handler, fields=fields, **kw)
 
 
 TICKET_ACTIONS: Registry[Ticket, TicketContext] = Registry(
     [
-        _action("triage", DESK, _triage, *LABELS, _note("备注", multiline=False),
+        _action("triage", "分类", DESK, _triage, *LABELS, _note("备注", multiline=False),
                 summary="分类或修正分类（与模型预测不同的标签记为人工修正）"),
-        _action("answer", DESK, _answer, *LABELS, _text("answer", "答复内容"),
+        _action("answer", "直接答复", DESK, _answer, *LABELS, _text("answer", "答复内容"),
                 Boolean(name="callback_wanted", label="需要回访"),
                 Text(name="article_id", label="引用的知识条目", max_length=128, show=_never),
                 summary="直接答复；不需要回访的随即归档，需要回访的进入回访队列（回访时限 2 个工作日）"),
-        _action("close", DESK, _close, _note("备注", multiline=False)),
-        _action("dispatch", DESK, _dispatch, *LABELS,
+        _action("close", "归档", DESK, _close, _note("备注", multiline=False)),
+        _action("dispatch", "派单", DESK, _dispatch, *LABELS,
                 Text(name="unit", label="承办单位代码（留空按分类和地区自动确定）", max_length=96,
                      placeholder="如 civil_affairs:长春市/朝阳区"),
                 TextList(name="co_units", label="协办单位代码", item=Text(name="co_unit", label="协办单位代码",
@@ -343,31 +344,31 @@ TICKET_ACTIONS: Registry[Ticket, TicketContext] = Registry(
                 *POLICE, _note("派单说明", multiline=False),
                 precondition=_redispatch_by_dispatcher,
                 summary="派单；特急工单须已通知公安（或随派单提交 police_notified_at / police_note）"),
-        _action("sign", UNIT, _sign, _note("备注", multiline=False)),
-        _action("progress", UNIT, _progress, _note("进展情况", required=True)),
-        _action("return", UNIT, _return, _text("reason", "退单理由"), summary="派单后 1 个工作日内可退单"),
-        _action("resolve", UNIT, _resolve, _text("result", "办理结果")),
-        _action("callback", DESK, _callback,
+        _action("sign", "签收", UNIT, _sign, _note("备注", multiline=False)),
+        _action("progress", "反馈进展", UNIT, _progress, _note("进展情况", required=True)),
+        _action("return", "退单", UNIT, _return, _text("reason", "退单理由"), summary="派单后 1 个工作日内可退单"),
+        _action("resolve", "办结", UNIT, _resolve, _text("result", "办理结果")),
+        _action("callback", "回访", DESK, _callback,
                 Choice(name="satisfaction", label="满意度",
                        choices={**SATISFACTION_NAMES_ZH, lifecycle.UNSATISFIED: "不满意（重启工单）"}),
                 _note("回访情况", multiline=False)),
-        _action("request_extension", UNIT, _request_extension,
+        _action("request_extension", "申请延期", UNIT, _request_extension,
                 Integer(name="days", label="延期工作日", required=True, minimum=1, maximum=30, code="bad_days",
                         help="不超过时限政策规定的上限（默认 5 个工作日）"),
                 _text("reason", "延期理由"), precondition=_no_extension_yet),
-        _action("approve_extension", frozenset({R.DISPATCHER, R.ADMIN}), _approve_extension,
+        _action("approve_extension", "批准延期", frozenset({R.DISPATCHER, R.ADMIN}), _approve_extension,
                 _note("审批意见", multiline=False), precondition=_extension_requested),
-        _action("refuse_extension", frozenset({R.DISPATCHER, R.ADMIN}), _refuse_extension,
+        _action("refuse_extension", "驳回延期", frozenset({R.DISPATCHER, R.ADMIN}), _refuse_extension,
                 _text("reason", "驳回理由"), precondition=_extension_requested),
-        _action("supervise", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN}), _supervise,
+        _action("supervise", "督办", frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN}), _supervise,
                 _note("督办意见（承办单位可见）", required=True)),
-        _action("merge", DESK, _merge, Text(name="into", label="原工单编号", required=True, max_length=24),
+        _action("merge", "合并重复件", DESK, _merge, Text(name="into", label="原工单编号", required=True, max_length=24),
                 _note("备注", multiline=False)),
-        _action("notify_police", DESK, _notify_police,
+        _action("notify_police", "通知公安（强制报告）", DESK, _notify_police,
                 DateTime(name="police_notified_at", label="通知时间", help="缺省为提交时间"),
                 _note("通知情况（接警单位、警号等）", multiline=False),
                 precondition=_police_not_yet_notified, style="danger"),
-        _action("co_input", UNIT, _co_input, _note("协办意见", required=True), unit_rule=UnitRule.CO),
+        _action("co_input", "协办意见", UNIT, _co_input, _note("协办意见", required=True), unit_rule=UnitRule.CO),
     ],
     unit_check=_unit_may,
 )
@@ -402,12 +403,13 @@ def perform_action(
         steps.append("close")  # 直接答复 with no callback wanted is closed at once
     for step in steps:
         before = TicketStatus(ticket.status)
+        current = TICKET_ACTIONS.get(step)
         try:
             target = lifecycle.next_status(before, step, satisfaction=payload.get("satisfaction"))
-        except TransitionRefused as exc:
-            raise InvalidTransition(str(exc), details={"status": before.value, "action": step}) from None
+        except TransitionRefused:
+            raise InvalidTransition(f"工单当前状态为“{STATUS_NAMES_ZH[before]}”，不能执行“{current.title}”",
+                                    details={"status": before.value, "action": step}) from None
         ctx.event_data = {}
-        current = TICKET_ACTIONS.get(step)
         current.require(payload)
         if step in LABELLED:
             _apply_labels(ctx)
@@ -424,3 +426,8 @@ def perform_action(
 def available_actions(ticket: Ticket, actor: Actor) -> list[Action[Ticket, TicketContext]]:
     """The actions this actor can take on this ticket now (the ticket page's buttons and forms)."""
     return TICKET_ACTIONS.available(lifecycle.allowed_actions(ticket.status), ticket, actor)
+
+
+def event_title(name: str) -> str:
+    """How a timeline row's action reads: the action's title, or the name of a non-action event (受理)."""
+    return TICKET_ACTIONS.get(name).title if name in TICKET_ACTIONS else EVENT_TITLES.get(name, name)

@@ -10,6 +10,9 @@ from hotline.accounts.actor import Actor
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.timeutil import utcnow
 
+#: timeline events that are not actions of the registry (those read as the action's title)
+EVENT_TITLES = {"create": "受理"}
+
 
 def add_event(
     session: Session,

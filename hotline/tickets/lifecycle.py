@@ -81,26 +81,6 @@ FLAG_ACTIONS: dict[str, frozenset[TicketStatus]] = {
     "co_input": OPEN_AT_UNIT,  # a co-unit's contribution (协办意见)
 }
 
-ACTION_NAMES_ZH = {
-    "create": "受理",
-    "triage": "分类",
-    "answer": "直接答复",
-    "close": "归档",
-    "dispatch": "派单",
-    "sign": "签收",
-    "progress": "反馈进展",
-    "return": "退单",
-    "resolve": "办结",
-    "callback": "回访",
-    "request_extension": "申请延期",
-    "approve_extension": "批准延期",
-    "refuse_extension": "驳回延期",
-    "supervise": "督办",
-    "merge": "合并重复件",
-    "notify_police": "通知公安（强制报告）",
-    "co_input": "协办意见",
-}
-
 ACTIONS = frozenset(a for _, a in TRANSITIONS) | frozenset(FLAG_ACTIONS)
 
 
@@ -109,8 +89,7 @@ class TransitionRefused(Exception):
 
     def __init__(self, status: TicketStatus, action: str) -> None:
         self.status, self.action = status, action
-        name = ACTION_NAMES_ZH.get(action, action)
-        super().__init__(f"工单当前状态为“{STATUS_NAMES_ZH[status]}”，不能执行“{name}”")
+        super().__init__(f"工单当前状态为“{STATUS_NAMES_ZH[status]}”，不能执行“{action}”")
 
 
 def next_status(status: TicketStatus | str, action: str, *, satisfaction: str | None = None) -> TicketStatus:
@@ -128,9 +107,7 @@ def next_status(status: TicketStatus | str, action: str, *, satisfaction: str | 
     return target
 
 
-def allowed_actions(status: TicketStatus | str) -> list[str]:
-    """Every action allowed in ``status``, in a stable order (for the console's buttons)."""
+def allowed_actions(status: TicketStatus | str) -> set[str]:
+    """Every action the lifecycle allows in ``status`` (who may take it is the action registry's rule)."""
     status = TicketStatus(status)
-    found = [a for (s, a) in TRANSITIONS if s is status]
-    found += [a for a, states in FLAG_ACTIONS.items() if status in states]
-    return sorted(set(found), key=list(ACTION_NAMES_ZH).index)
+    return {a for (s, a) in TRANSITIONS if s is status} | {a for a, states in FLAG_ACTIONS.items() if status in states}

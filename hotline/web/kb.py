@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.errors import HotlineError, InputError, NotFound
+from hotline.errors import HotlineError, NotFound
 from hotline.knowledge import content as knowledge
 from hotline.timeutil import SHANGHAI, utcnow
 from hotline.web import runtime
@@ -58,8 +57,8 @@ def edit(db: Session, actor: Actor, article_id: str) -> Any:
         return render_template("kb/edit.html", a=found)
     try:
         with db.begin_nested():
-            knowledge.save_article(db, article_id, _parse_edit(found), actor,
-                                   categories=runtime().taxonomy.categories)
+            edit = knowledge.ArticleEdit.from_input(knowledge.EDIT_SPEC.parse(request.form, source="text"), found)
+            knowledge.save_article(db, article_id, edit, actor)
     except HotlineError as exc:
         flash_error(exc)
         return render_template("kb/edit.html", a=found, form=request.form), exc.status
@@ -70,7 +69,7 @@ def edit(db: Session, actor: Actor, article_id: str) -> Any:
 @bp.post("/articles/<article_id>/versions/<int:version>/restore")
 @console_view(roles=(Role.ADMIN,))
 def restore(db: Session, actor: Actor, article_id: str, version: int) -> Any:
-    restored = knowledge.restore_version(db, article_id, version, actor, categories=runtime().taxonomy.categories)
+    restored = knowledge.restore_version(db, article_id, version, actor)
     flash(f"已恢复版本 {version} 的内容（保存为版本 {restored.version}）", "ok")
     return redirect(url_for("kb.article", article_id=article_id))
 
@@ -80,21 +79,3 @@ def restore(db: Session, actor: Actor, article_id: str, version: int) -> Any:
 def review(db: Session, actor: Actor) -> Any:
     today = utcnow().astimezone(SHANGHAI).date()
     return render_template("kb/review.html", due=knowledge.due_for_review(db, today), today=today)
-
-
-def _parse_edit(article: Any) -> knowledge.ArticleEdit:
-    form = request.form
-    review_raw = form.get("review_by", "").strip()
-    try:
-        review_by = date.fromisoformat(review_raw) if review_raw else None
-    except ValueError:
-        raise InputError("复审日期格式应为 YYYY-MM-DD", code="bad_date") from None
-    split = lambda raw: tuple(x.strip() for x in raw.replace("，", ",").split(",") if x.strip())  # noqa: E731
-    return knowledge.ArticleEdit(
-        title=form.get("title", ""),
-        categories=tuple(form.getlist("categories")),
-        tags=split(form.get("tags", "")),
-        review_by=review_by,
-        body=form.get("body") if article.type in knowledge.EDITABLE_TYPES else article.body,
-        note=(form.get("note") or "").strip()[:200] or None,
-    )

@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 
 from hotline.accounts.models import ROLE_NAMES_ZH, Role
 from hotline.tickets import clocks, lifecycle
+from hotline.tickets.actions import event_title
 from hotline.tickets.models import CHANNELS
 from hotline.timeutil import iso_local, local_minute, utcnow
 from hotline.web.home import nav_items
@@ -26,7 +27,7 @@ def register_template_globals(app: Flask) -> None:
         channels=CHANNELS,
         status_names={s.value: n for s, n in lifecycle.STATUS_NAMES_ZH.items()},
         status_name=lambda s: lifecycle.STATUS_NAMES_ZH.get(lifecycle.TicketStatus(s), s),
-        action_name=lambda a: lifecycle.ACTION_NAMES_ZH.get(a, a),
+        action_name=event_title,
         satisfaction_name=lambda s: lifecycle.SATISFACTION_NAMES_ZH.get(s, s),
         role_name=lambda r: ROLE_NAMES_ZH[Role(r)],
         nav_items=nav_items,

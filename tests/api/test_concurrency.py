@@ -96,3 +96,43 @@ def test_concurrent_conflicting_actions_leave_one_consistent_state(live):
     assert final["status"] in ("resolved", "returned")
     assert [e["action"] for e in final["events"]][-1] in ("resolve", "return")
     assert len(final["events"]) == 5
+
+
+def test_classification_never_runs_inside_the_write_transaction(live, password):
+    """A slow model must not hold the database's write lock: other calls would queue behind it."""
+    import re
+    import threading
+
+    from sqlalchemy import text
+
+    writes_went_through = []
+
+    class Probe:  # stands in for the classifier library; the database and the server are real
+        def suggest(self, _text):
+            done = threading.Event()
+
+            def write():
+                with live.runtime.db.transaction() as session:
+                    session.execute(text("UPDATE ticket_counters SET last = last WHERE day = 'none'"))
+                done.set()
+
+            other = threading.Thread(target=write)
+            other.start()
+            other.join(timeout=5)
+            writes_went_through.append(done.is_set())
+            other.join()
+            return None
+
+    live.runtime.triage = Probe()
+    token = live.make_token("operator")
+    assert requests.post(f"{live.url}/api/v1/tickets", json=CALL, headers=headers(token), timeout=60).status_code == 201
+    browser = requests.Session()  # the console's new-ticket screen, logged in through the real form
+    csrf = lambda html: re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)  # noqa: E731
+    login = browser.get(f"{live.url}/login", timeout=30).text
+    browser.post(f"{live.url}/login", timeout=30, data={"csrf_token": csrf(login), "username": live.make_user("operator"),
+                                                         "password": password})
+    page = browser.get(f"{live.url}/console/new", timeout=30).text
+    answer = browser.post(f"{live.url}/console/new", timeout=60, allow_redirects=False,
+                          data={"csrf_token": csrf(page), "text": CALL["text"], "decision": "save"})
+    assert answer.status_code == 302
+    assert writes_went_through == [True, True]

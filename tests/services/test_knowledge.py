@@ -60,7 +60,7 @@ def test_edit_versions_restore_and_index_in_step(state):
         original_body, original_version = before.body, before.version
         edit = knowledge.ArticleEdit(before.title, tuple(before.categories), tuple(before.tags),
                                      date(2020, 1, 1), original_body + "\n补充：可拨打热线咨询瓢虫计划。", "测试编辑")
-        knowledge.save_article(session, article_id, edit, ADMIN, categories=state.taxonomy.categories)
+        knowledge.save_article(session, article_id, edit, ADMIN)
     try:
         hits = db_search(state, "瓢虫")
         assert hits and hits[0].id == article_id  # the new word is searchable at once
@@ -76,8 +76,7 @@ def test_edit_versions_restore_and_index_in_step(state):
             assert fts == 1
     finally:
         with state.db.transaction() as session:
-            restored = knowledge.restore_version(session, article_id, original_version, ADMIN,
-                                                 categories=state.taxonomy.categories)
+            restored = knowledge.restore_version(session, article_id, original_version, ADMIN)
             assert restored.body == original_body and restored.version == original_version + 2
     assert not [h for h in db_search(state, "瓢虫") if h.id == article_id]
 
@@ -87,7 +86,7 @@ def test_official_texts_cannot_be_rewritten(state):
         law = session.scalar(select(KbArticle).where(KbArticle.type == "law"))
         with pytest.raises(knowledge.InputError):
             knowledge.save_article(session, law.id, knowledge.ArticleEdit(law.title, (), (), None, "改写的条文"),
-                                   ADMIN, categories=state.taxonomy.categories)
+                                   ADMIN)
         session.rollback()
 
 
@@ -96,7 +95,7 @@ def test_only_admins_edit(state):
         article = session.get(KbArticle, "script-001")
         knowledge.save_article(session, "script-001",
                                knowledge.ArticleEdit(article.title, (), (), None, article.body),
-                               Actor("user", "op", Role.OPERATOR), categories=state.taxonomy.categories)
+                               Actor("user", "op", Role.OPERATOR))
 
 
 def test_superseded_law_ranks_below_the_current_text(state):

@@ -58,8 +58,3 @@ def login(app, make_user):
 @pytest.fixture
 def new_browser(app):
     return lambda: Browser(app.test_client())
-
-
-@pytest.fixture
-def password() -> str:
-    return PASSWORD

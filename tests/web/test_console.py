@@ -223,3 +223,17 @@ def test_sixteen_operators_typing_at_once_over_http(live, password):
         codes = list(pool.map(lambda s: s.post(f"{live.url}/console/triage", json={"text": "孩子父母外出务工，一个人在家"},
                                                timeout=120).status_code, sessions))
     assert codes == [200] * 16
+
+
+def test_the_ticket_pages_forms_are_the_action_declarations(login, state):
+    """Buttons and fields come from hotline.tickets.actions, nowhere else."""
+    from hotline.tickets.actions import TICKET_ACTIONS
+
+    number = number_of(login("operator").post("/console/new", {**CALL, "decision": "dispatch"}))
+    html = login("agency_staff", UNIT).get(f"/console/tickets/{number}").get_data(as_text=True)
+    forms = dict(re.findall(r'<details class="card" id="action-(\w+)"(.*?)</details>', html, re.S))
+    assert set(forms) == {"sign", "return"}  # the lead unit, before signing
+    row = ticket_row(state, number)
+    for name, block in forms.items():
+        declared = {f.name for f in TICKET_ACTIONS.get(name).visible_fields(row)} | {"version", "csrf_token"}
+        assert set(re.findall(r'name="(\w+)"', block)) == declared, name

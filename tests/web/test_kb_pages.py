@@ -46,6 +46,8 @@ def test_bad_edit_is_refused(login, state):
     admin = login("admin")
     resp = admin.post("/kb/articles/script-038/edit", {"title": "x", "body": "y", "review_by": "明年"})
     assert resp.status_code == 422 and "YYYY-MM-DD" in resp.get_data(as_text=True)
+    resp = admin.post("/kb/articles/script-038/edit", {"title": "x", "body": "y", "categories": "weather"})
+    assert resp.status_code == 422 and "unknown_code" in resp.get_data(as_text=True)
     with state.db.transaction(readonly=True) as s:
         law = s.scalar(select(KbArticle).where(KbArticle.type == "law"))
     resp = admin.post(f"/kb/articles/{law.id}/edit", {"title": law.title, "body": "改写"})

@@ -7,6 +7,7 @@ from typing import Any
 
 from hotline.accounts.privacy import PersonalData
 from hotline.tickets import lifecycle
+from hotline.tickets.actions import event_title
 from hotline.tickets.models import Ticket
 from hotline.timeutil import iso_local
 
@@ -59,14 +60,14 @@ def ticket_json(ticket: Ticket, person: PersonalData, *, with_events: bool = Fal
         "supervision_count": ticket.supervision_count,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "version": ticket.version,
-        "allowed_actions": lifecycle.allowed_actions(ticket.status),
+        "allowed_actions": sorted(lifecycle.allowed_actions(ticket.status)),
     }
     if with_events:
         body["events"] = [
             {
                 "at": _iso(e.at),
                 "action": e.action,
-                "action_name": lifecycle.ACTION_NAMES_ZH.get(e.action, e.action),
+                "action_name": event_title(e.action),
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor,

@@ -78,13 +78,14 @@ LABELS = (
            initial=lambda t: t.county),
 )
 LABEL_NAMES = tuple(f.name for f in LABELS)
+def _police_pending(ticket: Ticket) -> bool:
+    return ticket.urgency == "emergency" and ticket.police_notified_at is None
+
+
 POLICE = (
-    Boolean(name="police_notified", label="已通知公安机关（强制报告，特急事项必填）",
-            show=lambda t: t.police_notified_at is None),
-    DateTime(name="police_notified_at", label="通知公安的时间", help="缺省为提交时间",
-             show=lambda t: t.police_notified_at is None),
-    Text(name="police_note", label="通知情况（接警单位、接警人、警情号）", max_length=200,
-         show=lambda t: t.police_notified_at is None),
+    Boolean(name="police_notified", label="已通知公安机关（强制报告，特急事项必填）", show=_police_pending),
+    DateTime(name="police_notified_at", label="通知公安的时间", help="缺省为提交时间", show=_police_pending),
+    Text(name="police_note", label="通知情况（接警单位、接警人、警情号）", max_length=200, show=_police_pending),
 )
 
 

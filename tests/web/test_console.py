@@ -237,3 +237,16 @@ def test_the_ticket_pages_forms_are_the_action_declarations(login, state):
     for name, block in forms.items():
         declared = {f.name for f in TICKET_ACTIONS.get(name).visible_fields(row)} | {"version", "csrf_token"}
         assert set(re.findall(r'name="(\w+)"', block)) == declared, name
+
+
+def test_an_emergency_dispatched_from_the_ticket_page_needs_the_police_too(login, state):
+    desk = login("operator")
+    number = number_of(desk.post("/console/new", {**CALL, "urgency": "emergency", "decision": "save"}))
+    page = desk.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert 'name="police_notified"' in page  # the dispatch form asks for the notification
+    refused = desk.post(f"/console/tickets/{number}/actions/dispatch", {})
+    assert "特急事项须先通知公安机关" in desk.get(refused.headers["Location"]).get_data(as_text=True)
+    assert ticket_row(state, number).status == "triaged"
+    desk.post(f"/console/tickets/{number}/actions/dispatch", {"police_notified": "1", "police_note": "110 已接警"})
+    row = ticket_row(state, number)
+    assert row.status == "dispatched" and row.police_notified_at is not None

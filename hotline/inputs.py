@@ -49,6 +49,17 @@ class Field:
     def fail(self, path: str, message: str, code: str) -> InputError:
         return InputError(f"{self.label}（{path}）{message}", code=self.code or code, details={"field": path})
 
+    def parse_iso(self, raw: Any, path: str, fromisoformat: Callable[[str], Any], example: str, code: str) -> Any:
+        """A date or time written in ISO 8601 (blank: None)."""
+        if not isinstance(raw, str):
+            raise self.fail(path, f"必须是 ISO 8601 字符串（示例 {example}）", "wrong_type")
+        if not raw.strip():
+            return None
+        try:
+            return fromisoformat(raw.strip())
+        except ValueError:
+            raise self.fail(path, f"格式不正确（示例 {example}）", code) from None
+
     def shown(self, subject: Any) -> bool:
         return self.show is None or self.show(subject)
 
@@ -185,15 +196,8 @@ class DateTime(Field):
     widget = "datetime"
 
     def parse(self, raw: Any, source: Source, path: str) -> datetime | None:
-        if not isinstance(raw, str):
-            raise self.fail(path, "必须是 ISO 8601 时间字符串", "wrong_type")
-        if not raw.strip():
-            return None
-        try:
-            moment = datetime.fromisoformat(raw.strip())
-        except ValueError:
-            raise self.fail(path, "不是有效的 ISO 8601 时间（示例 2026-06-01T09:00:00+08:00）", "bad_datetime") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+        moment = self.parse_iso(raw, path, datetime.fromisoformat, "2026-06-01T09:00:00+08:00", "bad_datetime")
+        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
@@ -206,14 +210,7 @@ class Day(Field):
     widget = "date"
 
     def parse(self, raw: Any, source: Source, path: str) -> date | None:
-        if not isinstance(raw, str):
-            raise self.fail(path, "必须是日期字符串", "wrong_type")
-        if not raw.strip():
-            return None
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            raise self.fail(path, "格式应为 YYYY-MM-DD", "bad_date") from None
+        return self.parse_iso(raw, path, date.fromisoformat, "YYYY-MM-DD，如 2027-01-31", "bad_date")
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "format": "date"}

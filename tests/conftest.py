@@ -52,6 +52,18 @@ def _admin_engine():  # noqa: ANN202
     return create_engine(TEST_DB_URL, isolation_level="AUTOCOMMIT")
 
 
+def _postgres_database(sql: str) -> None:
+    """CREATE / DROP DATABASE (outside any transaction)."""
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(TEST_DB_URL).set(database=name).render_as_string(hide_password=False)
+
+
 def _reset_postgres(url: str) -> None:
     engine = _admin_engine()
     name = make_url(url).database
@@ -208,15 +220,10 @@ def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
     """A migrated and initialised database that ``live`` copies for each test."""
     if BACKEND == "postgresql":
         name = f"{make_url(TEST_DB_URL).database}_live_tpl"
-        admin = _admin_engine()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(TEST_DB_URL).set(database=name).render_as_string(hide_password=False)
-        _initialised_runtime(url, tmp_path_factory.mktemp("live-template")).close()
+        _postgres_database(f'CREATE DATABASE "{name}"')
+        _initialised_runtime(_postgres_url(name), tmp_path_factory.mktemp("live-template")).close()
         yield name
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _postgres_database(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
     path = tmp_path_factory.mktemp("live-template") / "template.db"
     _initialised_runtime(f"sqlite:///{path}", path.parent).close()
@@ -236,10 +243,8 @@ def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
 
     if BACKEND == "postgresql":
         name = f"{make_url(TEST_DB_URL).database}_live_{os.getpid()}_{next(_live_ids)}"
-        admin = _admin_engine()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{live_template}"'))
-        url = make_url(TEST_DB_URL).set(database=name).render_as_string(hide_password=False)
+        _postgres_database(f'CREATE DATABASE "{name}" TEMPLATE "{live_template}"')
+        url = _postgres_url(name)
     else:
         target = tmp_path / "live.db"
         with sqlite3.connect(live_template) as src, sqlite3.connect(target) as dst:
@@ -256,9 +261,7 @@ def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
         thread.join(timeout=10)
         runtime.close()
         if BACKEND == "postgresql":
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            _postgres_database(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
             shutil.rmtree(tmp_path / "instance", ignore_errors=True)
 

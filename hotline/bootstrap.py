@@ -103,7 +103,7 @@ def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
     with state.db.transaction() as session:
         report.reference_rows = seed_reference_data(session, state.taxonomy)
     with state.db.transaction() as session:
-        report.kb = import_articles(session, load_kb_content())
+        report.kb = import_articles(session, load_kb_content(state.taxonomy.categories))
     if not demo:
         return report
     with state.db.transaction() as session:

@@ -263,9 +263,10 @@ def kb_import(sources_dir: str | None) -> None:
     """（重新）导入知识库文件；可重复执行，控制台中编辑过的条目保留编辑。"""
     from hotline.knowledge.content import import_articles, load_kb_content
 
-    articles = load_kb_content(sources_dir)
-    with _runtime() as runtime, runtime.db.transaction() as session:
-        report = import_articles(session, articles)
+    with _runtime() as runtime:
+        articles = load_kb_content(runtime.taxonomy.categories, sources_dir)  # parsed before the transaction
+        with runtime.db.transaction() as session:
+            report = import_articles(session, articles)
     click.echo(f"知识库：{report.articles} 篇、{report.passages} 段（新增 {report.added}，更新 {report.updated}，删除 {report.removed}）")
 
 

@@ -121,14 +121,14 @@ def _rows_for(article: Article | KbArticle, passages: Iterable[Passage]) -> list
     return [_passage_row(index_passage(p), article.id, i) for i, p in enumerate(passages)]
 
 
-def load_kb_content(sources_dir: str | None = None) -> list[Article]:
+def load_kb_content(categories: Iterable[str], sources_dir: str | None = None) -> list[Article]:
     """The repository's content (answer scripts, directory, official texts); ``sources_dir`` replaces
-    the official texts (e.g. ../shared/kb-sources). Refuses content whose citations do not resolve."""
-    from hotline.taxonomy import get_taxonomy
+    the official texts (e.g. ../shared/kb-sources). Refuses content whose citations do not resolve or
+    whose categories are not ``categories`` (the taxonomy's)."""
     from knowledge_base import load_articles, validate
 
     articles = load_articles(sources_dir=sources_dir)
-    problems = validate(articles, categories=get_taxonomy().categories)
+    problems = validate(articles, categories=categories)
     if problems:
         raise InputError("知识库内容有误：" + "；".join(problems[:5]), code="bad_kb_content")
     return articles

@@ -151,3 +151,10 @@ def test_commands_on_an_uninitialised_database_say_so(tmp_path):
     result = CliRunner().invoke(main, ["kb", "search", "留守儿童", "--json"], env=env)
     assert result.exit_code == 2
     assert "hotline init" in result.output and "Traceback" not in result.output
+
+
+def test_kb_import_is_idempotent_and_kb_search_finds_the_plan(run):
+    result = run("kb", "import")
+    assert result.exit_code == 0 and "新增 0，更新 0，删除 0" in result.output
+    hits = json.loads(run("kb", "search", "父母一方坐牢孩子算困境儿童吗", "--limit", "3", "--json").output)
+    assert hits[0]["id"] == "jilin-action-plan-2024#二(二)3"

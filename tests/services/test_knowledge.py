@@ -19,7 +19,9 @@ QUERIES = ["父母一方坐牢孩子算困境儿童吗", "孤儿一个月给多�
 
 @pytest.fixture(scope="module")
 def articles():
-    return knowledge.load_kb_content()
+    from hotline.taxonomy import get_taxonomy
+
+    return knowledge.load_kb_content(get_taxonomy().categories)
 
 
 def db_search(state, query, limit=5, category=None):

@@ -233,6 +233,18 @@ def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 _live_ids = count(1)
 
 
+def _stop(server, thread: threading.Thread) -> None:  # noqa: ANN001
+    """Close the server's sockets from its own loop thread (closing them from here races its select())."""
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_all)
+    thread.join(timeout=10)
+    server.task_dispatcher.shutdown()
+
+
 @pytest.fixture
 def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
     """The app served by waitress (16 threads) on a free loopback port, over a fresh copy of the template."""
@@ -257,8 +269,7 @@ def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
     try:
         yield Live(f"http://127.0.0.1:{server.effective_port}", runtime, _user_maker(runtime), _token_maker(runtime))
     finally:
-        server.close()
-        thread.join(timeout=10)
+        _stop(server, thread)
         runtime.close()
         if BACKEND == "postgresql":
             _postgres_database(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -49,14 +49,19 @@ class Field:
     def fail(self, path: str, message: str, code: str) -> InputError:
         return InputError(f"{self.label}（{path}）{message}", code=self.code or code, details={"field": path})
 
+    def stripped(self, raw: Any, path: str) -> str | None:
+        """A text value without surrounding blanks; None when blank."""
+        if not isinstance(raw, str):
+            raise self.fail(path, "必须是文本", "wrong_type")
+        return raw.strip() or None
+
     def parse_iso(self, raw: Any, path: str, fromisoformat: Callable[[str], Any], example: str, code: str) -> Any:
         """A date or time written in ISO 8601 (blank: None)."""
-        if not isinstance(raw, str):
-            raise self.fail(path, f"必须是 ISO 8601 字符串（示例 {example}）", "wrong_type")
-        if not raw.strip():
+        value = self.stripped(raw, path)
+        if value is None:
             return None
         try:
-            return fromisoformat(raw.strip())
+            return fromisoformat(value)
         except ValueError:
             raise self.fail(path, f"格式不正确（示例 {example}）", code) from None
 
@@ -83,10 +88,8 @@ class Text(Field):
         return self.max_length() if callable(self.max_length) else self.max_length
 
     def parse(self, raw: Any, source: Source, path: str) -> str | None:
-        if not isinstance(raw, str):
-            raise self.fail(path, "必须是文本", "wrong_type")
-        value = raw.strip()
-        if not value:
+        value = self.stripped(raw, path)
+        if value is None:
             return None
         if len(value) > self.limit():
             raise self.fail(path, f"不能超过 {self.limit()} 字", "too_long")
@@ -173,10 +176,8 @@ class Choice(Field):
         return self.choices() if callable(self.choices) else self.choices
 
     def parse(self, raw: Any, source: Source, path: str) -> str | None:
-        if not isinstance(raw, str):
-            raise self.fail(path, "必须是文本", "wrong_type")
-        value = raw.strip()
-        if not value:
+        value = self.stripped(raw, path)
+        if value is None:
             return None
         value = self.aliases.get(value, value)
         options = self.options()

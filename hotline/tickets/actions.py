@@ -65,8 +65,9 @@ def _note(label: str, *, required: bool = False, multiline: bool = True) -> Text
     return Text(name="note", label=label, required=required, multiline=multiline, max_length=MAX_NOTE)
 
 
-def _text(name: str, label: str, *, required: bool = True) -> Text:
-    return Text(name=name, label=label, required=required, multiline=True, max_length=MAX_NOTE)
+def _text(name: str, label: str) -> Text:
+    """A required free text (answer, reason, result)."""
+    return Text(name=name, label=label, required=True, multiline=True, max_length=MAX_NOTE)
 
 
 LABELS = (

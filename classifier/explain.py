@@ -33,8 +33,17 @@ def _spans(norm: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=4096)
 def _is_content(word: str) -> bool:
     return bool(word.strip()) and word not in stopwords("labels") and any(c.isalnum() for c in word)
+
+
+def _occurrences(text: str, gram: str) -> list[int]:
+    out, at = [], text.find(gram)
+    while at >= 0:
+        out.append(at)
+        at = text.find(gram, at + 1)
+    return out
 
 
 def readable(norm: str, contributions: Sequence[tuple[str, float]], top: int) -> list[tuple[str, float]]:
@@ -42,23 +51,27 @@ def readable(norm: str, contributions: Sequence[tuple[str, float]], top: int) ->
     weight = [0.0] * len(norm)
     spans = _spans(norm)
     tokens = [(w, s, e) for w, s, e in spans if _is_content(w)]
+    starts: dict[str, list[int]] = {}
+    for k, (w, _, _) in enumerate(tokens):
+        starts.setdefault(w, []).append(k)
 
     def spread(start: int, end: int, value: float) -> None:
+        share = value / (end - start)
         for i in range(start, end):
-            weight[i] += value / (end - start)
+            weight[i] += share
 
     for feature, value in contributions:
         if value <= 0:
             continue
         if feature.startswith(CHAR_PREFIX):
             gram = feature[len(CHAR_PREFIX):]
-            hits = [i for i in range(len(norm) - len(gram) + 1) if norm.startswith(gram, i)] if gram else []
+            hits = _occurrences(norm, gram) if gram else []
             for i in hits:
                 spread(i, i + len(gram), value / len(hits))
             continue
         words = feature.split(" ")  # a word n-gram: consecutive tokens of the text (punctuation skipped)
-        hits = [k for k in range(len(tokens) - len(words) + 1)
-                if all(tokens[k + j][0] == w for j, w in enumerate(words))]
+        hits = [k for k in starts.get(words[0], ())
+                if k + len(words) <= len(tokens) and all(tokens[k + j][0] == w for j, w in enumerate(words))]
         for k in hits:
             for j in range(len(words)):
                 _, s, e = tokens[k + j]

@@ -233,16 +233,30 @@ def live_template(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 _live_ids = count(1)
 
 
-def _stop(server, thread: threading.Thread) -> None:  # noqa: ANN001
-    """Close the server's sockets from its own loop thread (closing them from here races its select())."""
+class _Serving:
+    """Runs a waitress server's loop in a thread of its own until ``stop()``; the loop closes its own sockets.
 
-    def close_all() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
+    Closing sockets from another thread races the loop's select(), and waking the loop through waitress's
+    trigger pipe fails when that pipe is already gone; polling a stop flag between short selects needs neither.
+    """
 
-    server.trigger.pull_trigger(close_all)
-    thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
+    def __init__(self, server) -> None:  # noqa: ANN001
+        self.server = server
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from waitress import wasyncore
+
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=self.server._map, count=1)
+        wasyncore.close_all(self.server._map)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
@@ -264,12 +278,11 @@ def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
         url = f"sqlite:///{target}"
     runtime = Runtime.from_env({"instance_path": tmp_path / "instance", "database_url": url, "testing": True})
     server = create_server(create_app(runtime=runtime), host="127.0.0.1", port=0, threads=16)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    serving = _Serving(server)
     try:
         yield Live(f"http://127.0.0.1:{server.effective_port}", runtime, _user_maker(runtime), _token_maker(runtime))
     finally:
-        _stop(server, thread)
+        serving.stop()
         runtime.close()
         if BACKEND == "postgresql":
             _postgres_database(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

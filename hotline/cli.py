@@ -371,5 +371,127 @@ def classify(source: str, model: str | None) -> None:
     write_predictions(clf.predict(items, explain=False), sys.stdout)
 
 
+@main.group()
+def sentiment() -> None:
+    """舆情：导入、订阅源抓取、事件归并。"""
+
+
+@sentiment.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch", type=click.IntRange(1, 1000), default=500, show_default=True, help="每批条数。")
+@friendly_errors
+def sentiment_import(path: str, batch: int) -> None:
+    """导入舆情条目（.csv 带表头，或 .jsonl），逐条校验、去重、归并；最后列出被拒绝的行及原因。"""
+    from hotline.sentiment.files import kind_of, read_elements
+    from hotline.sentiment.pipeline import ingest_batch
+
+    file = Path(path)
+    kind = kind_of(file)
+    with file.open(encoding="utf-8-sig", newline="") as fh:
+        lines = sum(1 for _ in fh)
+    totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    refused: list[tuple[int, str]] = []
+    with _runtime() as runtime, file.open(encoding="utf-8-sig", newline="") as fh, \
+            click.progressbar(length=max(lines - (kind == "csv"), 1), label="导入舆情", file=sys.stderr) as bar:
+        chunk: list[tuple[int, object]] = []
+
+        def flush() -> None:
+            readable = [(n, e) for n, e in chunk if not isinstance(e, Exception)]
+            for n, e in chunk:
+                if isinstance(e, Exception):
+                    totals["rejected"] += 1
+                    refused.append((n, str(e)))
+            if readable:
+                for (n, _), outcome in zip(readable, ingest_batch(runtime, [e for _, e in readable]), strict=True):
+                    totals[outcome.status] += 1
+                    if outcome.status == "rejected":
+                        refused.append((n, f"{outcome.reason}（{outcome.code}）"))
+            bar.update(len(chunk))
+            chunk.clear()
+
+        for number, element in read_elements(fh, kind):
+            chunk.append((number, element))
+            if len(chunk) >= batch:
+                flush()
+        flush()
+    click.echo(f"导入完成：接收 {totals['accepted']} 条，重复 {totals['duplicate']} 条，拒绝 {totals['rejected']} 条")
+    for number, reason in refused:
+        click.echo(f"  第 {number} 行：{reason}")
+
+
+@sentiment.command("poll")
+@friendly_errors
+def sentiment_poll() -> None:
+    """抓取每个启用的订阅源一次（条件请求、超时、重试）；一个源出错不影响其他源。"""
+    from hotline.sentiment.feeds import poll_all
+
+    with _runtime() as runtime:
+        results = poll_all(runtime)
+    for result in results:
+        click.echo(f"{result.name}：{result.summary}")
+    if not results:
+        click.echo("没有启用的订阅源（在控制台“舆情 → 订阅源”中添加）。")
+
+
+@sentiment.command("dedupe")
+@click.argument("source", default="-")
+@click.option("--model", "model", default=None, help="模型目录（默认实例目录下的 model/；没有模型时只用规则）。")
+@friendly_errors
+def sentiment_dedupe(source: str, model: str | None) -> None:
+    """把 JSON Lines 条目归并为事件：每行输出 {"id", "event"}，顺序与输入一致。"""
+    from classifier import ArtifactError, load_classifier
+    from classifier.stories import group
+    from hotline.sentiment.analysis import Text, analyze
+    from hotline.sentiment.files import read_elements
+
+    handle = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    with handle:
+        rows = []
+        for number, element in read_elements(handle, "jsonl"):
+            if isinstance(element, Exception) or not isinstance(element, dict):
+                raise ValueError(f"第 {number} 行：应为 JSON 对象")
+            if "id" not in element or not isinstance(element.get("text"), str):
+                raise ValueError(f"第 {number} 行：需要 id 和 text")
+            rows.append(element)
+    try:
+        clf = load_classifier(_model_dir(model))
+    except ArtifactError:
+        clf = None  # rules only: places and incidents still group stories
+    texts = [Text(r["text"], r.get("title"), _moment(r.get("published_at"))) for r in rows]
+    fingerprints = [(str(r["id"]), a.fingerprint) for r, a in zip(rows, analyze(clf, texts), strict=True)]
+    events = group(fingerprints)
+    for item_id, _ in fingerprints:
+        click.echo(json.dumps({"id": item_id, "event": events[item_id]}, ensure_ascii=False))
+
+
+def _moment(raw: object) -> datetime | None:
+    if not isinstance(raw, str) or not raw:
+        return None
+    from hotline.timeutil import SHANGHAI
+
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+@main.command()
+@click.option("--threads", type=click.IntRange(1, 32), default=2, show_default=True)
+@click.option("--requeue-pending", is_flag=True, help="启动时把已入库但尚未处理的条目重新入队（消息中间件故障之后）。")
+@friendly_errors
+def worker(threads: int, requeue_pending: bool) -> None:
+    """舆情处理进程：从消息中间件（HOTLINE_BROKER_URL）取条目，分类、去重、归并；可在多台机器上运行多个。"""
+    from hotline.sentiment.pipeline import pending_ids
+
+    with _runtime() as runtime:
+        queue = runtime.sentiment_queue
+        if queue is None:
+            raise ValueError("未配置 HOTLINE_BROKER_URL（amqp://… 或 redis://…）；不配置时舆情在接收时直接处理")
+        if requeue_pending:
+            ids = pending_ids(runtime)
+            queue.enqueue(ids)
+            click.echo(f"已重新入队 {len(ids)} 条待处理条目", err=True)
+        click.echo(f"舆情处理进程已启动（{threads} 个线程，队列 {queue.queue_name}），Ctrl+C 停止", err=True)
+        queue.work(runtime, threads=threads)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

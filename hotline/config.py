@@ -22,6 +22,7 @@ class Settings:
     secret_key: str = field(repr=False)
     sla_policy_path: Path = DATA_DIR / "sla_policy.yaml"
     holidays_path: Path = DATA_DIR / "holidays.yaml"
+    sentiment_policy_path: Path = DATA_DIR / "sentiment_policy.yaml"
     model_path: Path | None = None
     #: request bodies above this size get 413
     max_content_length: int = 1024 * 1024
@@ -30,6 +31,14 @@ class Settings:
     port: int = 5000
     #: Secure + __Host- cookies; on whenever the console is served over HTTPS (production)
     secure_cookies: bool = False
+    #: a batch of sentiment items may be this large (up to 1,000 items of up to 5,000 characters)
+    max_batch_bytes: int = 16 * 1024 * 1024
+    #: amqp://… (RabbitMQ) or redis://…: sentiment ingestion then only stores and enqueues, and
+    #: `hotline worker` processes; None: processed inline
+    broker_url: str | None = None
+    broker_queue: str = "hotline-sentiment"
+    #: Redis only: a worker silent this long is dead and its messages go to another worker
+    broker_heartbeat_ms: int = 60_000
     testing: bool = False
 
     @property
@@ -47,9 +56,11 @@ class Settings:
             raise ConfigError("HOTLINE_SECRET_KEY must be at least 32 characters")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port out of range: {self.port}")
-        for path in (self.sla_policy_path, self.holidays_path):
+        for path in (self.sla_policy_path, self.holidays_path, self.sentiment_policy_path):
             if not path.is_file():
                 raise ConfigError(f"missing data file: {path}")
+        if self.broker_url and not self.broker_url.startswith(("amqp://", "amqps://", "redis://", "rediss://")):
+            raise ConfigError(f"HOTLINE_BROKER_URL must be amqp://… or redis://…, got {self.broker_url!r}")
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -103,6 +114,11 @@ def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[st
         max_content_length=_int(env, "HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
         port=_int(env, "HOTLINE_PORT", 5000),
         secure_cookies=(env.get("HOTLINE_SECURE_COOKIES") or "").lower() in ("1", "true", "yes"),
+        sentiment_policy_path=Path(env.get("HOTLINE_SENTIMENT_POLICY") or DATA_DIR / "sentiment_policy.yaml"),
+        max_batch_bytes=_int(env, "HOTLINE_MAX_BATCH_BYTES", 16 * 1024 * 1024),
+        broker_url=env.get("HOTLINE_BROKER_URL") or None,
+        broker_queue=env.get("HOTLINE_BROKER_QUEUE") or "hotline-sentiment",
+        broker_heartbeat_ms=_int(env, "HOTLINE_BROKER_HEARTBEAT_MS", 60_000),
     )
     if overrides:
         settings = replace(settings, **{k: v for k, v in overrides.items() if k != "instance_path"})

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from threading import RLock
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 #: a request may hold its unit of work's connection while the knowledge-base store opens a second one,
@@ -124,3 +124,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def serialize(session: Session, key: int) -> None:
+    """Hold a transaction-scoped lock named KEY until the transaction ends (PostgreSQL advisory lock);
+    SQLite needs none: its writers already run one at a time (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

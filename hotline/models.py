@@ -7,6 +7,7 @@ from hotline.accounts.models import ApiToken, AuditEntry, Role, User
 from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
 from hotline.orm import Base
+from hotline.sentiment.models import Feed, Lead, LeadCounter, LeadEvent, SentimentEvent, SentimentItem, StoryKey
 from hotline.tickets.models import (
     CHANNELS,
     IdempotencyKey,
@@ -23,6 +24,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "Feed",
     "IdempotencyKey",
     "KbArticle",
     "KbArticleVersion",
@@ -30,10 +32,16 @@ __all__ = [
     "KbPassage",
     "KbTerm",
     "LabelCorrection",
+    "Lead",
+    "LeadCounter",
+    "LeadEvent",
     "Region",
     "RegionLevel",
     "Role",
     "SavedView",
+    "SentimentEvent",
+    "SentimentItem",
+    "StoryKey",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from hotline.config import Settings, load_settings
 from hotline.db import Database
+from hotline.sentiment.policy import SentimentPolicy
 from hotline.taxonomy import Taxonomy, get_taxonomy
 from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.workcalendar import WorkCalendar
 
 if TYPE_CHECKING:
     from hotline.knowledge.search import KnowledgeService
+    from hotline.sentiment.queue import SentimentQueue
     from hotline.tickets.triage import Triage
 
 log = logging.getLogger(__name__)
@@ -32,9 +34,11 @@ class Runtime:
         self.taxonomy: Taxonomy = get_taxonomy()
         self.calendar = WorkCalendar(settings.holidays_path)
         self.policy = DeadlinePolicy.from_file(settings.sla_policy_path, self.calendar)
+        self.sentiment_policy = SentimentPolicy.from_file(settings.sentiment_policy_path)
         self._lock = threading.Lock()
         self._triage: Triage | None = None
         self._knowledge: KnowledgeService | None = None
+        self._queue: SentimentQueue | None = None
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None) -> Runtime:
@@ -65,6 +69,20 @@ class Runtime:
                     self._knowledge = KnowledgeService(self.db)
         return self._knowledge
 
+    @property
+    def sentiment_queue(self) -> SentimentQueue | None:
+        """The broker queue for sentiment work, or None (processed inline) when no broker is configured."""
+        if self.settings.broker_url is None:
+            return None
+        if self._queue is None:
+            with self._lock:
+                if self._queue is None:
+                    from hotline.sentiment.queue import SentimentQueue
+
+                    self._queue = SentimentQueue(self.settings.broker_url, self.settings.broker_queue,
+                                                 heartbeat_ms=self.settings.broker_heartbeat_ms)
+        return self._queue
+
     def warm_up(self) -> None:
         """Pay the one-off costs (model, segmenter dictionary, knowledge-base vocabulary and typo index)
         before the first caller does."""
@@ -77,4 +95,6 @@ class Runtime:
             log.exception("knowledge-base warm-up failed")
 
     def close(self) -> None:
+        if self._queue is not None:
+            self._queue.broker.close()
         self.db.dispose()

@@ -1,4 +1,4 @@
-"""Screenshot helper for the browser tests."""
+"""Helpers for the browser tests: screenshots, and running a declared action from its form."""
 
 from pathlib import Path
 
@@ -8,3 +8,18 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def act(page, action_label: str, fields: dict | None = None) -> None:
+    """Open the action's form (its <details>), fill FIELDS (selector -> value) and submit it."""
+    details = page.locator("details", has=page.locator(f"summary:text-is('{action_label}')"))
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    for selector, value in (fields or {}).items():
+        field = details.locator(selector)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    details.locator("button[type=submit]").click()
+    page.wait_for_load_state()

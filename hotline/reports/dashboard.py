@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.directory.models import AgencyUnit
+from hotline.sentiment.leads import lead_figures
 from hotline.tickets.clocks import overdue_condition
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import visible_tickets
@@ -69,6 +70,7 @@ def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime |
         "by_day": by_day,
         "units": unit_figures(session, actor, since, now),
         "overdue": overdue(session, actor, now),
+        "leads": lead_figures(session, actor, since, now),
     }
 
 

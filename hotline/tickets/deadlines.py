@@ -67,6 +67,7 @@ class DeadlinePolicy:
             self.callback = Duration.parse(raw["callback"])
             self.return_window = Duration.parse(raw["return_window"])
             self.extension_max_days = int(raw["extension_max_days"])
+            self._leads = {str(risk): Duration.parse(d) for risk, d in (raw.get("leads") or {}).items()}
             urgency = raw["urgency"]
             self._rules: dict[tuple[str, str | None], _Rule] = {}
             for level, spec in urgency.items():
@@ -108,6 +109,13 @@ class DeadlinePolicy:
             resolve=self.add(dispatched_at, rule.resolve),
             return_by=self.add(dispatched_at, self.return_window),
         )
+
+    def lead_due(self, opened_at: datetime, risk: str) -> datetime:
+        """When the unit's report on a verification lead (核查线索) of this risk is due."""
+        duration = self._leads.get(risk) or self._leads.get("medium")
+        if duration is None:
+            raise PolicyError("deadline policy has no `leads` section")
+        return self.add(opened_at, duration)
 
     def callback_due(self, resolved_at: datetime) -> datetime:
         return self.add(resolved_at, self.callback)

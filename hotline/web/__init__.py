@@ -22,13 +22,16 @@ def register_web(app: Flask) -> None:
         kb,
         reports,
         security_headers,
+        sentiment,
         sessions,
         templating,
         tickets,
     )
+    from hotline.web.api import sentiment as sentiment_api
     from hotline.web.api import views as api
 
-    for blueprint in (api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp):
+    for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
+                      sentiment.bp):
         app.register_blueprint(blueprint)
     sessions.register_csrf(app)
     templating.register_template_globals(app)

@@ -16,12 +16,13 @@ R = Role
 #: each role's navigation; the first entry is where it lands
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     R.OPERATOR: [("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"), ("tickets.queue", "工单查询")],
-    R.DISPATCHER: [("tickets.queue", "工单队列"), ("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"),
-                   ("reports.dashboard", "统计")],
+    R.DISPATCHER: [("tickets.queue", "工单队列"), ("sentiment.events", "舆情"), ("desk.new_call", "新建工单"),
+                   ("tickets.callbacks", "回访"), ("reports.dashboard", "统计")],
     R.AGENCY_STAFF: [("tickets.inbox", "本单位待办")],
-    R.SUPERVISOR: [("reports.dashboard", "统计"), ("tickets.queue", "工单查询"), ("kb.review", "知识复审")],
-    R.ADMIN: [("tickets.queue", "工单查询"), ("desk.new_call", "新建工单"), ("reports.dashboard", "统计"),
-              ("kb.review", "知识复审")],
+    R.SUPERVISOR: [("reports.dashboard", "统计"), ("tickets.queue", "工单查询"), ("sentiment.events", "舆情"),
+                   ("kb.review", "知识复审")],
+    R.ADMIN: [("tickets.queue", "工单查询"), ("desk.new_call", "新建工单"), ("sentiment.events", "舆情"),
+              ("sentiment.feed_admin", "舆情源"), ("reports.dashboard", "统计"), ("kb.review", "知识复审")],
 }
 
 

@@ -105,7 +105,7 @@ def csrf_token() -> str:
 def register_csrf(app: Flask) -> None:
     @app.before_request
     def _check_csrf() -> None:
-        if request.method not in _UNSAFE or request.blueprint == "api" or request.routing_exception is not None:
+        if request.method not in _UNSAFE or request.path.startswith("/api/") or request.routing_exception is not None:
             return  # the bearer-token API never reads the session cookie; unknown routes get 404/405
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
         expected = session.get("csrf") or ""

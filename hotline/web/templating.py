@@ -6,6 +6,8 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from hotline.accounts.models import ROLE_NAMES_ZH, Role
+from hotline.sentiment import leads
+from hotline.sentiment.desk import RISK_NAMES
 from hotline.tickets import clocks, lifecycle
 from hotline.tickets.actions import event_title
 from hotline.tickets.models import CHANNELS
@@ -31,6 +33,10 @@ def register_template_globals(app: Flask) -> None:
         satisfaction_name=lambda s: lifecycle.SATISFACTION_NAMES_ZH.get(s, s),
         role_name=lambda r: ROLE_NAMES_ZH[Role(r)],
         nav_items=nav_items,
+        risk_names=RISK_NAMES,
+        lead_status_name=lambda s: leads.STATUS_NAMES_ZH.get(s, s),
+        lead_action_name=leads.event_title,
+        verdict_name=lambda v: leads.VERDICTS.get(v, v),
         #: every time a person reads is Beijing time, whatever the browser's zone
         local_time=local_minute,
         iso_local=iso_local,

@@ -12,6 +12,7 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.accounts.privacy import REVEAL_REASONS, REVEAL_SPEC, disclose
 from hotline.errors import HotlineError
+from hotline.sentiment.leads import open_leads_for_unit
 from hotline.tickets import actions, calls, queries
 from hotline.tickets.lifecycle import OPEN_AT_UNIT
 from hotline.tickets.models import Ticket
@@ -113,7 +114,7 @@ def save_queue_view(db: Session, actor: Actor) -> Any:
 @console_view(roles=(R.AGENCY_STAFF,), readonly=True)
 def inbox(db: Session, actor: Actor) -> Any:
     flt = queries.TicketFilter(statuses=tuple(OPEN_AT_UNIT), lead_only=True, order="deadline", per_page=200)
-    return _list_page(db, actor, "本单位待办", flt, with_countdown=True)
+    return _list_page(db, actor, "本单位待办", flt, with_countdown=True, leads=open_leads_for_unit(db, actor))
 
 
 @bp.get("/callbacks")

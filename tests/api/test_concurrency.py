@@ -1,26 +1,13 @@
 """Races over real HTTP (waitress on loopback, real database): exactly one winner, never a 500."""
 
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
-
 import requests
 from sqlalchemy import func, select
+from tests_support import race
 
 from hotline.tickets.models import Ticket, TicketEvent
 
 CALL = {"channel": "phone", "text": "来电人反映，孩子放学后一直没人接，想咨询托管服务。"}
 LABELS = {"category": "guardianship", "kind": "help", "urgency": "normal", "prefecture": "长春市", "county": "农安县"}
-
-
-def race(n: int, fn):
-    barrier = Barrier(n)
-
-    def go(i):
-        barrier.wait()
-        return fn(i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(go, range(n)))
 
 
 def headers(token: str, **extra) -> dict:

@@ -5,7 +5,7 @@ agency that cannot open another unit's ticket."""
 import re
 
 import pytest
-from e2e_support import shot
+from e2e_support import act, shot
 
 pytestmark = pytest.mark.e2e
 UNIT = "civil_affairs:长春市/农安县"
@@ -27,20 +27,6 @@ def fill_call(page, text: str, urgency: str) -> None:
 
 def ticket_number(page) -> str:
     return re.search(r"12345-\d{8}-\d{5}", page.url).group(0)
-
-
-def act(page, action_label: str, fields: dict | None = None) -> None:
-    details = page.locator("details", has=page.locator(f"summary:text-is('{action_label}')"))
-    if details.get_attribute("open") is None:
-        details.locator("summary").click()
-    for selector, value in (fields or {}).items():
-        field = details.locator(selector)
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-    details.locator("button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_call_dispatch_sign_progress_resolve_and_unsatisfied_callback(open_as):

@@ -22,9 +22,17 @@ class UnsupportedMediaType(HotlineError):
 
 def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
     """The request body as a JSON object."""
-    raw = request.get_data(cache=True)  # MAX_CONTENT_LENGTH -> 413 before we get here
-    if not raw and not required:
+    if not request.get_data(cache=True) and not required:
         return {}
+    body = json_value(request)
+    if not isinstance(body, dict):
+        raise InputError("请求体必须是 JSON 对象", code="wrong_type")
+    return body
+
+
+def json_value(request: Request) -> Any:
+    """The request body as any JSON value."""
+    raw = request.get_data(cache=True)  # MAX_CONTENT_LENGTH -> 413 before we get here
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("请使用 Content-Type: application/json")
     try:
@@ -37,6 +45,4 @@ def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
         raise BadJson("JSON 嵌套层数过多", code="json_too_deep") from None
     except ValueError as exc:
         raise BadJson(f"JSON 格式错误：第 {getattr(exc, 'lineno', '?')} 行附近") from None
-    if not isinstance(body, dict):
-        raise InputError("请求体必须是 JSON 对象", code="wrong_type")
     return body

@@ -7,21 +7,37 @@ from typing import Any
 
 from hotline.accounts.privacy import REVEAL_SPEC
 from hotline.inputs import Spec
+from hotline.sentiment import leads
+from hotline.sentiment.ingest import ITEM_SPEC, MAX_BATCH
+from hotline.sentiment.leads import LEAD_ACTIONS
 from hotline.tickets import lifecycle
 from hotline.tickets.actions import TICKET_ACTIONS
 from hotline.tickets.intake import intake_spec
 from hotline.tickets.queries import FILTER_SPEC
+from hotline.workflow import Registry
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _DESCRIPTIONS = {
     400: "JSON 格式错误、编码无效或嵌套过深",
     401: "缺少或无效的访问令牌",
     403: "角色或单位无权执行",
-    404: "工单不存在（或不属于本单位）",
+    404: "工单或线索不存在（或不属于本单位）",
     409: "状态不允许该操作、并发修改冲突，或重复提交的内容不同",
     413: "请求体超过上限",
     415: "Content-Type 不是 application/json",
     422: "字段校验失败",
+}
+
+
+_BATCH_RESULT = {
+    "type": "object",
+    "properties": {
+        "accepted": {"type": "integer"}, "duplicate": {"type": "integer"}, "rejected": {"type": "integer"},
+        "results": {"type": "array", "items": {"type": "object", "required": ["index", "status"], "properties": {
+            "index": {"type": "integer"}, "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected"]},
+            "id": {"type": "integer"}, "duplicate_of": {"type": "integer"}, "code": {"type": "string"},
+            "reason": {"type": "string"}}}},
+    },
 }
 
 
@@ -36,6 +52,25 @@ def _query_parameters(spec: Spec) -> list[dict[str, Any]]:
     properties = spec.json_schema()["properties"]
     return [{"name": name, "in": "query", "schema": schema, "description": schema.get("description", "")}
             for name, schema in properties.items()]
+
+
+def _action_paths(prefix: str, registry: Registry, number: dict[str, Any], content: dict[str, Any],
+                  result: str) -> dict[str, Any]:
+    """One path per declared action, its body schema from the action's own spec."""
+    return {
+        f"{prefix}/{{number}}/actions/{action.name}": {
+            "post": {
+                "summary": action.title + (f"：{action.summary}" if action.summary else ""),
+                "description": "可执行角色：" + "、".join(sorted(r.value for r in action.roles))
+                + ("（协办单位）" if action.unit_rule.value == "co" else ""),
+                "parameters": [number],
+                "requestBody": {"content": {"application/json": {"schema": action.spec.json_schema()}}},
+                "responses": _responses({"200": {"description": result, "content": content}},
+                                        400, 401, 403, 404, 409, 415, 422),
+            }
+        }
+        for action in registry
+    }
 
 
 def openapi_document(max_text: int) -> dict[str, Any]:
@@ -80,18 +115,32 @@ def openapi_document(max_text: int) -> dict[str, Any]:
             },
         },
     }
-    for action in TICKET_ACTIONS:
-        paths[f"/tickets/{{number}}/actions/{action.name}"] = {
-            "post": {
-                "summary": action.title + (f"：{action.summary}" if action.summary else ""),
-                "description": "可执行角色：" + "、".join(sorted(r.value for r in action.roles))
-                + ("（协办单位）" if action.unit_rule.value == "co" else ""),
-                "parameters": [number],
-                "requestBody": {"content": {"application/json": {"schema": action.spec.json_schema()}}},
-                "responses": _responses({"200": {"description": "操作后的工单", "content": ticket}},
-                                        400, 401, 403, 404, 409, 415, 422),
-            }
-        }
+    paths.update(_action_paths("/tickets", TICKET_ACTIONS, number, ticket, "操作后的工单"))
+    lead = {"application/json": {"schema": {"$ref": "#/components/schemas/Lead"}}}
+    lead_number = {**number, "example": "XS-20261203-00007"}
+    paths["/sentiment/items"] = {
+        "post": {
+            "summary": f"提交一批舆情条目（最多 {MAX_BATCH} 条；同一 external_id 或链接只存一次；单条错误不影响其他条目）",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "array", "maxItems": MAX_BATCH, "items": ITEM_SPEC.json_schema()}}}},
+            "responses": _responses({"200": {"description": "逐条结果：accepted / duplicate（duplicate_of）/ rejected（code、reason）",
+                                             "content": {"application/json": {"schema": _BATCH_RESULT}}}},
+                                    400, 401, 403, 413, 415, 422),
+        },
+    }
+    paths["/leads"] = {
+        "get": {
+            "summary": "待办核查线索（承办单位只看到本单位的线索），时限最近的在前",
+            "responses": _responses({"200": {"description": "线索列表", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"items": {"type": "array",
+                                                           "items": {"$ref": "#/components/schemas/Lead"}}}}}}}}, 401),
+        },
+    }
+    paths["/leads/{number}"] = {
+        "get": {"summary": "核查线索详情、舆情条目摘录与时间线", "parameters": [lead_number],
+                "responses": _responses({"200": {"description": "线索", "content": lead}}, 401, 404)},
+    }
+    paths.update(_action_paths("/leads", LEAD_ACTIONS, lead_number, lead, "操作后的线索"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "12345 儿童关爱热线 API", "version": "1"},
@@ -106,6 +155,22 @@ def openapi_document(max_text: int) -> dict[str, Any]:
                 "Error": {"type": "object", "required": ["code", "message"],
                           "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {}}},
                 "Intake": intake_spec(max_text).json_schema(),
+                "Lead": {
+                    "type": "object",
+                    "properties": {
+                        "number": {"type": "string"},
+                        "status": {"type": "string", "enum": list(leads.STATUS_NAMES_ZH)},
+                        "risk": {"type": "string", "enum": ["high", "medium", "low"]},
+                        "unit": {"type": "string"},
+                        "due_at": {"type": "string", "format": "date-time"},
+                        "overdue": {"type": "boolean"},
+                        "verdict": {"type": ["string", "null"], "enum": [*leads.VERDICTS, None]},
+                        "public_response_needed": {"type": ["boolean", "null"]},
+                        "version": {"type": "integer"},
+                        "event": {"type": "object"},
+                        "events": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
                 "Ticket": {
                     "type": "object",
                     "properties": {

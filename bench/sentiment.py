@@ -30,6 +30,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,7 @@ def bench_broker(args: argparse.Namespace, model: Path) -> None:
                "HOTLINE_BROKER_QUEUE": queue, "HOTLINE_INSTANCE_PATH": str(runtime.settings.instance_path),
                "HOTLINE_MODEL_PATH": str(model)}
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = [subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker", "--threads", "1"], env=env,
                                   stderr=subprocess.DEVNULL) for _ in range(workers)]
         try:
@@ -159,10 +161,13 @@ def bench_broker(args: argparse.Namespace, model: Path) -> None:
                 proc.terminate()
             for proc in procs:
                 proc.wait(60)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / elapsed
         rates[workers] = len(data) / elapsed
         print(f"broker ({args.broker.split(':')[0]}, {runtime.db.engine.dialect.name}), {workers} worker(s): "
               f"{len(data)} items stored and enqueued at {len(data) / stored_in:.0f} items/s, processed at "
-              f"{rates[workers]:.0f} items/s (including the workers' start-up)")
+              f"{rates[workers]:.0f} items/s (including the workers' start-up); the workers kept "
+              f"{busy:.2f} of the {os.cpu_count()} cores busy")
         runtime.close()
     print(f"  2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
 

@@ -328,6 +328,8 @@ def assign(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint]], param
         score = same_event(fp, other, params)
         if score > best_score:
             best, best_score = event, score
+            if score >= 1.0:  # a confirmed repost: nothing scores higher
+                break
     return best
 
 

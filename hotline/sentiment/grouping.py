@@ -155,14 +155,15 @@ def group_items(session: Session, pairs: Sequence[tuple[Member, Analysis]],
                 ref = f"new{len(events)}"
                 events[ref] = _new_event(item)
                 session.add(events[ref])
-            elif ref not in events:
-                events[ref] = session.get(SentimentEvent, int(ref))
             members[ref].append((item, analysis))
             a = analysis
             item_stamp = stamp(item.text, item.title, item.published_at, a.prefecture, a.county,
                                a.category if a.relevant else None)
             new_keys += [{"key": key[:80], "item_id": item.id, "event": ref, "stamp": item_stamp,
                           "published_at": item.published_at} for key in batch.add(ref, (item.id, item_stamp), fp)]
+    joined = [int(ref) for ref in members if ref not in events]
+    events.update((str(event.id), event) for event in session.scalars(
+        select(SentimentEvent).where(SentimentEvent.id.in_(joined))))
     session.flush()  # the new events' ids, in one statement
     for row in new_keys:
         row["event_id"] = events[row.pop("event")].id

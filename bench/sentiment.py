@@ -206,7 +206,7 @@ def pairwise(rows: list[dict], predicted: dict[str, str]) -> tuple[float, float,
 
 def dedupe(rows: list[dict], clf, params: StoryParams | None = None) -> dict[str, str]:  # noqa: ANN001
     """What `hotline sentiment dedupe` answers for these rows."""
-    texts = [Text(r["text"], r.get("title"), moment(r.get("published_at"))) for r in rows]
+    texts = [Text(r["text"], r.get("title"), moment(r.get("published_at")), r.get("author")) for r in rows]
     fps = [(r["id"], a.fingerprint) for r, a in zip(rows, analyze(clf, texts), strict=True)]
     return group(fps, params)
 

@@ -20,7 +20,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Generic, TypeVar
 
@@ -29,10 +29,12 @@ import numpy as np
 from .regions import find_region
 from .text import item_text, normalize, stopwords, tokenize, word_frequency
 
-#: how many MinHash functions, in bands of ROWS (20 x 3: pairs above ~0.37 Jaccard usually share a band)
-HASHES, ROWS = 60, 3
+#: how many MinHash functions, in bands of ROWS (10 x 3: pairs above ~0.5 Jaccard usually share a band; a
+#: truncated repost below that is still found through its rare words)
+HASHES, ROWS = 30, 3
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(20261204)
+_BEIJING = timezone(timedelta(hours=8))
 _A = _rng.integers(1, _PRIME - 1, size=HASHES, dtype=np.uint64)
 _B = _rng.integers(0, _PRIME - 1, size=HASHES, dtype=np.uint64)
 _CONTENT = re.compile(r"[^\w\u4e00-\u9fff]+")
@@ -41,8 +43,16 @@ _CHAIN = re.compile(r"//\s*@[^:：\s/]{1,30}\s*[:：]")
 #: general-Chinese frequency above which a word says little about which story is told (jieba's counts)
 COMMON_WORD = 2000
 #: index keys taken from an item's rarest words
-WORD_KEYS = 3
+WORD_KEYS = 5
 _AGE = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})(?:岁|周岁)")
+#: an official account speaking of its own area (我县, 本市, 我局 …): the place is in the author's name
+_SELF = re.compile(r"[我本](?:省|州|市|区|县|镇|乡|局|委|办|院|校|大队|支队|分局)")
+#: a day named in the text: 5月6日, or relative to the publication (今天, 昨晚, 前天 …)
+_DAY = re.compile(r"(\d{1,2})月(\d{1,2})[日号]")
+_RELATIVE_DAYS = ((re.compile("大前天"), 3), (re.compile("(?<!大)前天"), 2), (re.compile("昨[天日晚夜早]"), 1),
+                  (re.compile("今[天日早晨晚]"), 0))
+#: a count told in the story (14名幼儿, 17个孩子, 41.6万元); ages are kept apart
+_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:名|个|人|位|户|辆|所|家|万元|元|天|次)")
 _CN_AGE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 #: incident lexicon: what happened, in the words posts and news use, → a canonical incident
@@ -58,7 +68,7 @@ INCIDENTS: dict[str, tuple[str, ...]] = {
     "trafficking": ("拐卖", "被拐", "拐走", "人贩子", "抢孩子", "抱走"),
     "alone": ("独自在家", "一个人在家", "无人照看", "没人管", "留守", "饿了两天", "没饭吃"),
     "begging": ("乞讨", "卖花", "街头卖", "童工", "深夜摆摊", "捡垃圾"),
-    "poisoning": ("中毒", "食物中毒", "腹泻", "呕吐"),
+    "poisoning": ("中毒", "食物中毒", "食源性", "腹泻", "呕吐", "上吐下泻", "拉肚子"),
     "traffic": ("车祸", "撞倒", "被撞", "校车", "超载"),
     "dog": ("狗咬", "被狗", "犬伤", "咬伤"),
     "suicide": ("自杀", "轻生", "不想活", "跳楼", "割腕"),
@@ -82,10 +92,10 @@ class StoryParams:
     #: a repost: the shorter text's 3-grams contained in the longer one at least this much
     repost_containment: float = 0.6
     #: a retold story: the story score at least this
-    story_threshold: float = 0.42
+    story_threshold: float = 0.25
     #: reposts of a story are looked for this long after it, retellings this long
     repost_window: timedelta = timedelta(days=14)
-    story_window: timedelta = timedelta(days=4)
+    story_window: timedelta = timedelta(days=7)
     #: the most candidates taken from the index for one item
     max_candidates: int = 24
 
@@ -106,21 +116,28 @@ class Fingerprint:
     prefecture: str | None
     county: str | None
     published_at: datetime | None
+    #: days the story names (5月6日, 昨天 …), as dates
+    days: frozenset[date] = frozenset()
+    #: counts the story tells (14名 → "14")
+    counts: frozenset[str] = frozenset()
 
     @property
     def keys(self) -> tuple[str, ...]:
         return self.bands + self.story_keys
 
 
-def _hash(gram: str) -> int:
-    return zlib.crc32(gram.encode("utf-8"))
+def _shingles(compact: str) -> np.ndarray:
+    """The distinct character 3-grams of COMPACT, each as one integer (three 21-bit code points)."""
+    points = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if points.size < 3:
+        return np.unique(points << np.uint64(42)) if points.size else points
+    return np.unique((points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:])
 
 
-def _minhash(shingles: Iterable[int]) -> np.ndarray:
-    values = np.fromiter(shingles, dtype=np.uint64)
+def _minhash(values: np.ndarray) -> np.ndarray:
     if values.size == 0:
         return np.zeros(HASHES, dtype=np.uint64)
-    hashed = (np.outer(_A, values) + _B[:, None]) % _PRIME
+    hashed = (np.outer(_A, values % np.uint64(_PRIME)) + _B[:, None]) % _PRIME
     return hashed.min(axis=1)
 
 
@@ -164,19 +181,26 @@ def fingerprint(
     prefecture: str | None = None,
     county: str | None = None,
     category: str | None = None,
+    author: str | None = None,
 ) -> Fingerprint:
-    """The fingerprint of one item; the place is found in the text when not given."""
+    """The fingerprint of one item; the place is found in the text when not given, and taken from the
+    author's name when an official account speaks of its own area (我县, 我局 …)."""
     norm = normalize(item_text(text, title))
     reposted = _CHAIN.search(text) is not None
     core = _core(text) if reposted else norm
     compact = _CONTENT.sub("", core)
-    shingles = frozenset(_hash(compact[i : i + 3]) for i in range(max(1, len(compact) - 2))) if compact else frozenset()
-    signature = _minhash(shingles)
+    grams = _shingles(compact)
+    shingles = frozenset(grams.tolist())
+    signature = _minhash(grams)
     bands = tuple(f"b{i}:{zlib.crc32(signature[i * ROWS:(i + 1) * ROWS].tobytes()):08x}"
                   for i in range(HASHES // ROWS)) if shingles else ()
     if prefecture is None and county is None:
         region = find_region(norm)
         prefecture, county = region.prefecture, region.county
+    if author and _SELF.search(norm):
+        own = find_region(normalize(author))
+        if own.prefecture:
+            prefecture, county = own.prefecture, own.county
     incidents, seen = set(), norm
     for word, code in _INCIDENT_WORDS:
         if word in seen:
@@ -195,8 +219,35 @@ def fingerprint(
     keys |= {f"a:{code}|{age}" for code in incidents for age in ages}
     if category and category != "other" and place:
         keys.add(f"c:{place}|{category}")
+    days = _days(norm, published_at)
+    if place:
+        keys |= {f"d:{place}|{day.isoformat()}" for day in days}
+    counts = frozenset(_number(m) for m in _COUNT.findall(norm)) - {"0", "1"}
     return Fingerprint(compact, shingles, words, bands, tuple(sorted(keys)), frozenset(incidents), ages, sex,
-                       prefecture, county, published_at)
+                       prefecture, county, published_at, days, counts)
+
+
+def _number(raw: str) -> str:
+    return raw.rstrip("0").rstrip(".") if "." in raw else str(int(raw))
+
+
+def _days(norm: str, published_at: datetime | None) -> frozenset[date]:
+    """The days a text names: explicit (5月6日, in the publication's year) or relative to the publication."""
+    found: set[date] = set()
+    if published_at is None:
+        return frozenset()
+    local = published_at.astimezone(_BEIJING).date() if published_at.tzinfo else published_at.date()
+    for month, day in _DAY.findall(norm):
+        try:
+            named = date(local.year, int(month), int(day))
+        except ValueError:
+            continue
+        found.add(named if named <= local + timedelta(days=183) else date(local.year - 1, int(month), int(day)))
+    for pattern, back in _RELATIVE_DAYS:
+        if pattern.search(norm):
+            found.add(local - timedelta(days=back))
+            break
+    return frozenset(found)
 
 
 def containment(a: Fingerprint, b: Fingerprint) -> float:
@@ -234,6 +285,10 @@ def story_score(a: Fingerprint, b: Fingerprint) -> float:
     elif a.prefecture and a.prefecture == b.prefecture:
         score += 0.05
     if a.ages and a.ages & b.ages:
+        score += 0.1
+    if a.days & b.days:
+        score += 0.1
+    if a.counts & b.counts:
         score += 0.1
     return min(score, 1.0)
 
@@ -326,10 +381,10 @@ def assign(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint]], param
     best, best_score = None, 0.0
     for event, other in candidates:
         score = same_event(fp, other, params)
+        if score >= 1.0:  # a confirmed repost: nothing scores higher
+            return event
         if score > best_score:
             best, best_score = event, score
-            if score >= 1.0:  # a confirmed repost: nothing scores higher
-                break
     return best
 
 

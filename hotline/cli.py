@@ -457,7 +457,7 @@ def sentiment_dedupe(source: str, model: str | None) -> None:
         clf = load_classifier(_model_dir(model))
     except ArtifactError:
         clf = None  # rules only: places and incidents still group stories
-    texts = [Text(r["text"], r.get("title"), _moment(r.get("published_at"))) for r in rows]
+    texts = [Text(r["text"], r.get("title"), _moment(r.get("published_at")), r.get("author")) for r in rows]
     fingerprints = [(str(r["id"]), a.fingerprint) for r, a in zip(rows, analyze(clf, texts), strict=True)]
     events = group(fingerprints)
     for item_id, _ in fingerprints:

@@ -36,6 +36,7 @@ class Text:
     text: str
     title: str | None
     published_at: datetime
+    author: str | None = None
 
 
 def analyze(classifier: Any | None, items: Sequence[Text]) -> list[Analysis]:
@@ -59,6 +60,6 @@ def analyze(classifier: Any | None, items: Sequence[Text]) -> list[Analysis]:
             place = (p.prefecture, p.county)
             labels = (p.relevant, p.category, p.polarity, p.risk, round(float(p.confidence), 4))
         fp = fingerprint(it.text, it.title, published_at=it.published_at, prefecture=place[0], county=place[1],
-                         category=labels[1] if labels[0] else None)
+                         category=labels[1] if labels[0] else None, author=it.author)
         out.append(Analysis(*labels, *place, fp))
     return out

@@ -37,14 +37,14 @@ def lock_grouping(session: Session) -> None:
 
 
 def stamp(text: str, title: str | None, published_at: datetime, prefecture: str | None, county: str | None,
-          category: str | None) -> int:
+          category: str | None, author: str | None) -> int:
     """A checksum of what an item's fingerprint is computed from."""
-    basis = "\x1f".join(str(v) for v in (text, title, published_at, prefecture, county, category))
+    basis = "\x1f".join(str(v) for v in (text, title, published_at, prefecture, county, category, author))
     return zlib.crc32(basis.encode("utf-8")) & 0x7FFFFFFF
 
 
 def _stored_stamp(item: SentimentItem) -> int:
-    return stamp(item.text, item.title, item.published_at, item.prefecture, item.county, _category(item))
+    return stamp(item.text, item.title, item.published_at, item.prefecture, item.county, _category(item), item.author)
 
 
 def _category(item: SentimentItem) -> str | None:
@@ -57,6 +57,7 @@ class Member(Protocol):
     id: int
     text: str
     title: str | None
+    author: str | None
     published_at: datetime
     reposts: int
     comments: int
@@ -93,7 +94,7 @@ FINGERPRINTS = FingerprintCache()
 def stored_fingerprint(item: SentimentItem) -> Fingerprint:
     """The fingerprint of a stored item, as it was when the item was grouped."""
     return fingerprint(item.text, item.title, published_at=item.published_at, prefecture=item.prefecture,
-                       county=item.county, category=_category(item))
+                       county=item.county, category=_category(item), author=item.author)
 
 
 class _Batch:
@@ -158,7 +159,7 @@ def group_items(session: Session, pairs: Sequence[tuple[Member, Analysis]],
             members[ref].append((item, analysis))
             a = analysis
             item_stamp = stamp(item.text, item.title, item.published_at, a.prefecture, a.county,
-                               a.category if a.relevant else None)
+                               a.category if a.relevant else None, item.author)
             new_keys += [{"key": key[:80], "item_id": item.id, "event": ref, "stamp": item_stamp,
                           "published_at": item.published_at} for key in batch.add(ref, (item.id, item_stamp), fp)]
     joined = [int(ref) for ref in members if ref not in events]

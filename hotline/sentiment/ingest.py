@@ -139,6 +139,7 @@ class Stored:
     index: int  # its place in the batch
     text: str = field(repr=False)
     title: str | None = field(repr=False)
+    author: str | None = field(repr=False)
     published_at: datetime
     reposts: int
     comments: int
@@ -183,6 +184,7 @@ def store(session: Session, items: Sequence[NewItem | Outcome], *, feed_id: int 
         results[index] = Outcome(index, "accepted", ids[index])
     for index, first in repeats:
         results[index] = Outcome(index, "duplicate", ids[first])
-    stored = [Stored(ids[index], index, it.text, it.title, it.published_at, it.reposts, it.comments, it.likes)
+    stored = [Stored(ids[index], index, it.text, it.title, it.author, it.published_at, it.reposts, it.comments,
+                     it.likes)
               for index, it in new]
     return [r for r in results if r is not None], stored

@@ -39,7 +39,7 @@ def ingest_batch(runtime: Runtime, elements: Sequence[Any], *, feed_id: int | No
     analyses: dict[int, Analysis] = {}
     if queue is None:
         valid = [(i, it) for i, it in enumerate(parsed) if isinstance(it, NewItem)]
-        texts = [Text(it.text, it.title, it.published_at) for _, it in valid]
+        texts = [Text(it.text, it.title, it.published_at, it.author) for _, it in valid]
         analyses = {i: a for (i, _), a in zip(valid, analyze(_classifier(runtime), texts), strict=True)}
     with runtime.db.transaction() as session:
         outcomes, stored = store(session, parsed, feed_id=feed_id, now=now)
@@ -58,7 +58,7 @@ def process_items(runtime: Runtime, ids: Sequence[int]) -> int:
     with runtime.db.transaction(readonly=True) as session:
         pending = list(session.scalars(select(SentimentItem).where(SentimentItem.id.in_(ids),
                                                                     SentimentItem.state == "pending")))
-        texts = {item.id: Text(item.text, item.title, item.published_at) for item in pending}
+        texts = {item.id: Text(item.text, item.title, item.published_at, item.author) for item in pending}
     if not texts:
         return 0
     order = list(texts)

@@ -215,7 +215,7 @@ def dedupe(rows: list[dict], clf, params: StoryParams | None = None) -> dict[str
 MINHASH_ONLY = StoryParams(story_threshold=2.0)
 
 
-def high_risk_recall(rows: list[dict], model: Path, database_url: str | None) -> None:
+def high_risk_recall(rows: list[dict], model: Path, database_url: str | None, name: str = "held out") -> None:
     from hotline.sentiment.models import SentimentEvent, SentimentItem
     from hotline.sentiment.pipeline import ingest_batch
 
@@ -234,7 +234,7 @@ def high_risk_recall(rows: list[dict], model: Path, database_url: str | None) ->
     caught = sum("high" in found[i] for i in high)
     flagged = [i for i, (item_risk, event_risk) in found.items() if "high" in (item_risk, event_risk)]
     labelled = {r["id"]: r["risk"] for r in rows}
-    print(f"  high-risk recall (held out, {len(high)} items labelled high): classifier alone "
+    print(f"  high-risk recall ({name}, {len(high)} items labelled high): classifier alone "
           f"{by_item / len(high):.3f}; item or its event {caught / len(high):.3f}")
     print(f"  of the {len(flagged)} items flagged high, labelled high: "
           f"{sum(labelled[i] == 'high' for i in flagged) / max(1, len(flagged)):.3f}, medium "

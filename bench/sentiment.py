@@ -27,10 +27,12 @@ is none, one trained from classifier/corpus into a temporary directory.
 from __future__ import annotations
 
 import argparse
+import atexit
 import itertools
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +74,7 @@ def fresh_runtime(database_url: str | None, model: Path, **settings):  # noqa: A
     from hotline.runtime import Runtime
 
     instance = Path(tempfile.mkdtemp(prefix="bench-sentiment-"))
+    atexit.register(shutil.rmtree, instance, ignore_errors=True)
     url = database_url or f"sqlite:///{instance / 'bench.db'}"
     if url.startswith("postgresql"):
         reset_postgres(url)

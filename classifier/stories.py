@@ -80,7 +80,8 @@ _INCIDENT_WORDS = sorted(((w, code) for code, words in INCIDENTS.items() for w i
 GENERIC = frozenset(
     "孩子 儿童 小孩 家长 父母 妈妈 爸爸 网友 记者 消息 情况 目前 相关 部门 工作 转发 扩散 大家 今天 昨天 "
     "视频 微博 求助 帮忙 关注 希望 已经 一个 没有 事情 发生 时候 现在 表示 了解 据悉 获悉 通报 回应 "
-    "市民 群众 社会 生活 时间 地方 这个 那个 我们 他们 自己 知道 看到 真的 一起".split()
+    "市民 群众 社会 生活 时间 地方 这个 那个 我们 他们 自己 知道 看到 真的 一起 全文 展开 男孩 女孩 男童 "
+    "女童 学生 小学生 中学生 幼儿 孩童 未成年人 网传 网曝 热搜 求扩散 原文".split()
 )
 Ref = TypeVar("Ref")
 _FEMALE = re.compile(r"女孩|女童|女儿|女生|小女|姑娘|她")

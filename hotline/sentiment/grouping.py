@@ -108,7 +108,7 @@ class _Batch:
         rows = []
         for start in range(0, len(keys), KEYS_PER_QUERY):
             chunk = keys[start:start + KEYS_PER_QUERY]
-            for kind in (PARAMS.repost_window, PARAMS.story_window):
+            for kind in {PARAMS.repost_window, PARAMS.story_window}:  # each key once, in its window
                 of_kind = [key for key in chunk if window_of(key, PARAMS) == kind]
                 if of_kind:
                     rows += self._entries(of_kind, min(moments) - kind, max(moments) + kind)

@@ -5,10 +5,12 @@ Two signals, each found through an index so that the cost per item does not grow
 * **Reposts** (转发 chains, emoji, hashtags, truncation, a comment added): MinHash over the character
   3-grams of the normalised text, with LSH bands as index keys. A candidate is confirmed when the
   shorter text's 3-grams are mostly contained in the longer one's (a truncated repost is a prefix).
-* **Retold stories** (another outlet's rewrite, a follow-up): story keys — the place named and the
-  incident (from a small lexicon: 走失/失踪 → missing, 溺水/落水 → drowning …), the incident and the
-  child's age — within a time window. A candidate is confirmed by a story score: shared specific words,
-  the same place and incident, and no contradiction (another age, the other sex, another county).
+* **Retold stories** (another outlet's rewrite, an official follow-up): story keys — the county; the place
+  and the incident (from a small lexicon: 走失/失踪 → missing, 溺水/落水 → drowning …); the incident and the
+  child's age; the place and a day the text names; the item's rarest words — within a time window. A
+  candidate is confirmed by a story score learned on the dev sets (how much of the shorter text's
+  rarity-weighted words the other shares, rare words shared, the same county, incident, age, day and
+  counts, less for a longer gap), which a contradiction (another county, another age, the other sex) vetoes.
 
 ``fingerprint`` is pure; ``KeyIndex`` finds candidates (filled from memory here, from a database table
 in the app); ``assign`` picks the event of the best confirmed candidate, or none.
@@ -275,7 +277,7 @@ def contradicts(a: Fingerprint, b: Fingerprint) -> bool:
     return bool(a.sex and b.sex and a.sex != b.sex)
 
 
-#: a word this rare in general Chinese (jieba's counts below COMMON_WORD / RARE_WORD) names the story
+#: a shared word this rare in general Chinese (jieba's count below COMMON_WORD; below ~50) speaks for one story
 RARE_WEIGHT, VERY_RARE_WEIGHT = 1.0 / (1.0 + np.log1p(COMMON_WORD)), 0.2
 #: the story score's weights: a logistic regression on the pairs of the dev sets (bench/data/events/dev-*,
 #: pairs within 14 days, no contradiction), divided by ten and rounded; the held-out sets were not used

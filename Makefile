@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the model first: the demo tickets and sentiment items are then classified as they arrive
 run: $(STAMP)
-	$(BIN)/hotline init --demo
 	$(BIN)/hotline train --if-missing
+	$(BIN)/hotline init --demo
 	$(BIN)/hotline serve --port $(PORT)
 
 lint: $(STAMP)

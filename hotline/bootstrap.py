@@ -1,9 +1,11 @@
-"""``hotline init``: migrate, load regions and units, and optionally demo users and tickets."""
+"""``hotline init``: migrate, load regions and units, and optionally demo users, tickets and sentiment items."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -15,6 +17,8 @@ from hotline.directory.units import seed_reference_data
 from hotline.knowledge.content import ImportReport, import_articles, load_kb_content
 from hotline.migrate import upgrade
 from hotline.runtime import Runtime
+from hotline.sentiment.models import SentimentItem
+from hotline.sentiment.pipeline import ingest_batch
 from hotline.tickets import actions, intake
 from hotline.tickets.models import Ticket
 from hotline.timeutil import utcnow
@@ -93,6 +97,7 @@ class InitReport:
     kb: ImportReport | None = None
     demo_credentials: list[tuple[str, str, str]] = field(default_factory=list)
     demo_tickets: int = 0
+    demo_sentiment: int = 0
 
 
 def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
@@ -116,7 +121,24 @@ def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
     with state.db.transaction() as session:
         if (session.scalar(select(func.count(Ticket.id))) or 0) == 0:
             report.demo_tickets = _demo_tickets(session, state)
+    with state.db.transaction(readonly=True) as session:
+        has_items = (session.scalar(select(func.count(SentimentItem.id))) or 0) > 0
+    if not has_items:
+        report.demo_sentiment = _demo_sentiment(state)
     return report
+
+
+#: fabricated 舆情 items (six stories: posts, reposts, rewrites, official follow-ups), moved to end an hour ago
+DEMO_SENTIMENT = Path(__file__).with_name("data") / "demo_sentiment.jsonl"
+
+
+def _demo_sentiment(state: Runtime) -> int:
+    rows = [json.loads(line) for line in DEMO_SENTIMENT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    moments = [datetime.fromisoformat(row["published_at"]) for row in rows]
+    shift = utcnow() - timedelta(hours=1) - max(moments)
+    for row, moment in zip(rows, moments, strict=True):
+        row["published_at"] = (moment + shift).isoformat()
+    return sum(outcome.status == "accepted" for outcome in ingest_batch(state, rows))
 
 
 def _demo_tickets(session, state: Runtime) -> int:  # noqa: ANN001

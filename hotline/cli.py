@@ -112,7 +112,7 @@ def init(demo: bool) -> None:
                 click.echo(f"  {role:<13} {username:<16} {password}")
         else:
             click.echo("演示账号已存在（密码只在首次创建时显示；可用 hotline user set-password 重设）。")
-        click.echo(f"演示工单：新增 {report.demo_tickets} 张")
+        click.echo(f"演示工单：新增 {report.demo_tickets} 张；演示舆情：新增 {report.demo_sentiment} 条")
 
 
 @main.command()

@@ -1,6 +1,7 @@
 """The `hotline` command: init (idempotent), users, tokens, sla — and the shared contract checker."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +9,9 @@ from sqlalchemy import func, select, text
 
 from hotline.accounts.models import ApiToken, User
 from hotline.cli import given, main
+from hotline.sentiment.models import SentimentEvent, SentimentItem
 from hotline.tickets.models import Ticket
+from hotline.timeutil import utcnow
 
 
 @pytest.fixture
@@ -40,6 +43,10 @@ def test_init_demo_is_idempotent_and_prints_passwords_once(run, state):
     with state.db.transaction(readonly=True) as session:
         assert session.scalar(select(func.count(User.id))) == 5
         assert session.scalar(select(func.count(Ticket.id))) == 6
+        # the demo sentiment items: stored once, grouped into their six stories, the newest an hour old
+        assert session.scalar(select(func.count(SentimentItem.id))) == 36
+        assert session.scalar(select(func.count(SentimentEvent.id))) == 6
+        assert utcnow() - session.scalar(select(func.max(SentimentItem.published_at))) < timedelta(hours=2)
         hashes = session.scalars(select(User.password_hash)).all()
     assert all(h.startswith("pbkdf2:sha256:600000$") for h in hashes)  # ASVS 2.4.6 cost
     assert not any(p in h for p in passwords for h in hashes)

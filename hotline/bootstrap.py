@@ -128,16 +128,19 @@ def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
     return report
 
 
-#: fabricated 舆情 items (six stories: posts, reposts, rewrites, official follow-ups), moved to end an hour ago
+#: fabricated 舆情 items (six stories: posts, reposts, rewrites, official follow-ups); their times are squeezed
+#: into the three days before the last hour, so that the desk's default period (7 days) shows them all
 DEMO_SENTIMENT = Path(__file__).with_name("data") / "demo_sentiment.jsonl"
+DEMO_SPAN = timedelta(days=3)
 
 
 def _demo_sentiment(state: Runtime) -> int:
     rows = [json.loads(line) for line in DEMO_SENTIMENT.read_text(encoding="utf-8").splitlines() if line.strip()]
     moments = [datetime.fromisoformat(row["published_at"]) for row in rows]
-    shift = utcnow() - timedelta(hours=1) - max(moments)
+    first, last, end = min(moments), max(moments), utcnow() - timedelta(hours=1)
+    scale = min(1.0, DEMO_SPAN / (last - first)) if last > first else 1.0
     for row, moment in zip(rows, moments, strict=True):
-        row["published_at"] = (moment + shift).isoformat()
+        row["published_at"] = (end - (last - moment) * scale).isoformat()
     return sum(outcome.status == "accepted" for outcome in ingest_batch(state, rows))
 
 

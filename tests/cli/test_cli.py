@@ -47,6 +47,7 @@ def test_init_demo_is_idempotent_and_prints_passwords_once(run, state):
         assert session.scalar(select(func.count(SentimentItem.id))) == 36
         assert session.scalar(select(func.count(SentimentEvent.id))) == 6
         assert utcnow() - session.scalar(select(func.max(SentimentItem.published_at))) < timedelta(hours=2)
+        assert utcnow() - session.scalar(select(func.min(SentimentItem.published_at))) < timedelta(days=4)
         hashes = session.scalars(select(User.password_hash)).all()
     assert all(h.startswith("pbkdf2:sha256:600000$") for h in hashes)  # ASVS 2.4.6 cost
     assert not any(p in h for p in passwords for h in hashes)

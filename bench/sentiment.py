@@ -40,7 +40,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,9 +51,8 @@ from synthetic_sentiment import items as synthetic_items  # noqa: E402
 
 from classifier import load_classifier, train  # noqa: E402
 from classifier.artifacts import MODEL_FILE  # noqa: E402
-from classifier.stories import StoryParams, group  # noqa: E402
-from hotline.sentiment.analysis import Text, analyze  # noqa: E402
-from hotline.timeutil import SHANGHAI  # noqa: E402
+from classifier.stories import StoryParams  # noqa: E402
+from hotline.sentiment.analysis import group_rows  # noqa: E402
 
 EVENTS = ROOT / "bench" / "data" / "events"
 BATCH = 1000
@@ -191,13 +189,6 @@ def read_set(pattern: str) -> list[dict]:
     return rows
 
 
-def moment(raw: str | None) -> datetime | None:
-    if not raw:
-        return None
-    value = datetime.fromisoformat(raw)
-    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-
-
 def pairwise(rows: list[dict], predicted: dict[str, str]) -> tuple[float, float, float]:
     """Pairwise precision, recall and F1: a pair of items is positive when both are in one family."""
     def pairs(cluster_of: dict[str, str]) -> int:
@@ -211,13 +202,6 @@ def pairwise(rows: list[dict], predicted: dict[str, str]) -> tuple[float, float,
     recall = tp / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
-
-
-def dedupe(rows: list[dict], clf, params: StoryParams | None = None) -> dict[str, str]:  # noqa: ANN001
-    """What `hotline sentiment dedupe` answers for these rows."""
-    texts = [Text(r["text"], r.get("title"), moment(r.get("published_at")), r.get("author")) for r in rows]
-    fps = [(r["id"], a.fingerprint) for r, a in zip(rows, analyze(clf, texts), strict=True)]
-    return group(fps, params)
 
 
 #: the issue's baseline: reposts only (MinHash over character 3-grams), no story recognition
@@ -260,8 +244,8 @@ def bench_quality(args: argparse.Namespace, model: Path) -> None:
             print(f"quality, {name}: no data in {EVENTS}/{pattern}")
             continue
         families = len({r["family"] for r in rows})
-        p, r, f = pairwise(rows, dedupe(rows, clf))
-        bp, br, bf = pairwise(rows, dedupe(rows, clf, MINHASH_ONLY))
+        p, r, f = pairwise(rows, group_rows(clf, rows))
+        bp, br, bf = pairwise(rows, group_rows(clf, rows, MINHASH_ONLY))
         print(f"quality, {name} ({len(rows)} items, {families} families; {note}):")
         print(f"  grouping           P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
         print(f"  MinHash alone      P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}  (baseline, same run)")

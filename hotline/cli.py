@@ -440,8 +440,7 @@ def sentiment_poll() -> None:
 def sentiment_dedupe(source: str, model: str | None) -> None:
     """把 JSON Lines 条目归并为事件：每行输出 {"id", "event"}，顺序与输入一致。"""
     from classifier import ArtifactError, load_classifier
-    from classifier.stories import group
-    from hotline.sentiment.analysis import Text, analyze
+    from hotline.sentiment.analysis import group_rows
     from hotline.sentiment.files import read_elements
 
     handle = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
@@ -457,20 +456,9 @@ def sentiment_dedupe(source: str, model: str | None) -> None:
         clf = load_classifier(_model_dir(model))
     except ArtifactError:
         clf = None  # rules only: places and incidents still group stories
-    texts = [Text(r["text"], r.get("title"), _moment(r.get("published_at")), r.get("author")) for r in rows]
-    fingerprints = [(str(r["id"]), a.fingerprint) for r, a in zip(rows, analyze(clf, texts), strict=True)]
-    events = group(fingerprints)
-    for item_id, _ in fingerprints:
-        click.echo(json.dumps({"id": item_id, "event": events[item_id]}, ensure_ascii=False))
-
-
-def _moment(raw: object) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    from hotline.timeutil import SHANGHAI
-
-    moment = datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    events = group_rows(clf, rows)
+    for row in rows:
+        click.echo(json.dumps({"id": str(row["id"]), "event": events[str(row["id"])]}, ensure_ascii=False))
 
 
 @main.command()

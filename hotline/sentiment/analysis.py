@@ -4,14 +4,15 @@ transaction (it takes milliseconds per item, and a batch holds up to a thousand)
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from classifier.rules import apply_rules
 from classifier.schema import Item
-from classifier.stories import Fingerprint, fingerprint
+from classifier.stories import Fingerprint, StoryParams, fingerprint, group
+from hotline.timeutil import SHANGHAI
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +64,20 @@ def analyze(classifier: Any | None, items: Sequence[Text]) -> list[Analysis]:
                          category=labels[1] if labels[0] else None, author=it.author)
         out.append(Analysis(*labels, *place, fp))
     return out
+
+
+def group_rows(classifier: Any | None, rows: Sequence[Mapping[str, Any]],
+               params: StoryParams | None = None) -> dict[str, str]:
+    """The event of each row (``{"id", "text", "title"?, "published_at"?, "author"?}``), by id, grouped in
+    memory: what `hotline sentiment dedupe` answers and what the grouping benchmark scores."""
+    texts = [Text(r["text"], r.get("title"), _moment(r.get("published_at")), r.get("author")) for r in rows]
+    return group([(str(r["id"]), a.fingerprint) for r, a in zip(rows, analyze(classifier, texts), strict=True)],
+                 params)
+
+
+def _moment(raw: object) -> datetime | None:
+    """An ISO time; one without a zone is Beijing time."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)

@@ -184,6 +184,19 @@ def _next_number(session: Session, now: datetime) -> str:
     return f"XS-{day}-{last:05d}"
 
 
+def _may_open_as(actor: Actor) -> bool:
+    return actor.role in PROVINCE_DESK or actor.kind == "system"
+
+
+def _has_open_lead(event: SentimentEvent) -> bool:
+    return any(lead.status != "closed" for lead in event.leads)
+
+
+def can_open_lead(event: SentimentEvent, actor: Actor) -> bool:
+    """Whether ACTOR may turn EVENT into a lead now (what ``open_lead`` checks; the event page's form)."""
+    return _may_open_as(actor) and not _has_open_lead(event)
+
+
 def target_unit(session: Session, event: SentimentEvent, taxonomy: Taxonomy, *, agency: str | None,
                 unit_code: str | None) -> AgencyUnit:
     """The unit a lead goes to: a unit code given, else the event place's civil-affairs bureau (the most
@@ -209,9 +222,9 @@ def open_lead(
     now: datetime | None = None,
 ) -> Lead:
     """Turn an event into a lead (one open lead per event), due by the event's risk."""
-    if actor.role not in PROVINCE_DESK and actor.kind != "system":
+    if not _may_open_as(actor):
         raise InputError("只有调度员可以下发核查线索", code="role_not_allowed")
-    if any(lead.status != "closed" for lead in event.leads):
+    if _has_open_lead(event):
         raise Conflict("该事件已有未办结的核查线索", code="lead_already_open")
     now = now or utcnow()
     unit = target_unit(session, event, taxonomy, agency=agency, unit_code=unit_code)
@@ -235,14 +248,9 @@ def perform_lead_action(
         raise Conflict(f"线索已被他人修改（当前版本 {lead.version}），请刷新后重试", code="stale_version")
     LEAD_ACTIONS.authorize(action, lead, actor)
     before = lead.status
-    if name in FLAGS:
-        if before not in FLAGS[name]:
-            raise InvalidTransition(f"线索当前状态为“{STATUS_NAMES_ZH[before]}”，不能执行“{action.title}”")
-        target = before
-    else:
-        target = TRANSITIONS.get((before, name))
-        if target is None:
-            raise InvalidTransition(f"线索当前状态为“{STATUS_NAMES_ZH[before]}”，不能执行“{action.title}”")
+    target = before if before in FLAGS.get(name, ()) else TRANSITIONS.get((before, name))  # a flag keeps the state
+    if target is None:
+        raise InvalidTransition(f"线索当前状态为“{STATUS_NAMES_ZH[before]}”，不能执行“{action.title}”")
     action.require(payload)
     ctx = LeadContext(session, lead, actor, payload, now or utcnow())
     note = action.handler(ctx)

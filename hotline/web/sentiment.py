@@ -20,7 +20,6 @@ from hotline.web.sessions import console_view
 bp = Blueprint("sentiment", __name__, url_prefix="/console")
 R = Role
 DESK = (R.DISPATCHER, R.SUPERVISOR, R.ADMIN)
-PROVINCE = (R.DISPATCHER, R.ADMIN)
 
 
 @bp.get("/sentiment")
@@ -43,14 +42,13 @@ def event(db: Session, actor: Actor, event_id: int) -> Any:
 
 
 def _event_page(db: Session, actor: Actor, found: Any, status: int = 200) -> Any:
-    can_open = actor.role in PROVINCE and not any(lead.status != "closed" for lead in found.leads)
     return render_template("sentiment/event.html", e=found, items=desk.event_items(db, found),
                            tickets=desk.related_tickets(db, actor, found),
-                           open_form=leads.OPEN_SPEC if can_open else None), status
+                           open_form=leads.OPEN_SPEC if leads.can_open_lead(found, actor) else None), status
 
 
 @bp.post("/sentiment/events/<int:event_id>/leads")
-@console_view(roles=PROVINCE)
+@console_view(roles=tuple(leads.PROVINCE_DESK))
 def open_lead(db: Session, actor: Actor, event_id: int) -> Any:
     state = runtime()
     found = desk.get_event(db, event_id)

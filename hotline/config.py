@@ -39,6 +39,16 @@ class Settings:
     broker_queue: str = "hotline-sentiment"
     #: Redis only: a worker silent this long is dead and its messages go to another worker
     broker_heartbeat_ms: int = 60_000
+    #: a standby scheduler tries the lock this often, and the active one checks it still holds it
+    scheduler_standby_seconds: int = 10
+    #: the jobs the scheduler and `hotline sweep` run (default: all of ``hotline.scheduling.jobs.JOBS``)
+    scheduler_jobs: tuple[str, ...] | None = None
+    #: one webhook POST may take this long (connect + answer) before it counts as failed
+    webhook_timeout_seconds: float = 10.0
+    #: nightly retraining: a head's held-out score may drop this much and the candidate is still promoted
+    retrain_tolerance: float = 0.01
+    #: nightly retraining: the labelled corpus (default: classifier/corpus)
+    training_corpus: tuple[Path, ...] = ()
     testing: bool = False
 
     @property
@@ -59,6 +69,18 @@ class Settings:
         for path in (self.sla_policy_path, self.holidays_path, self.sentiment_policy_path):
             if not path.is_file():
                 raise ConfigError(f"missing data file: {path}")
+        if self.scheduler_jobs is not None:
+            from hotline.scheduling.jobs import JOB_IDS
+
+            unknown = sorted(set(self.scheduler_jobs) - set(JOB_IDS))
+            if unknown:
+                raise ConfigError(f"HOTLINE_SCHEDULER_JOBS: unknown job(s) {', '.join(unknown)}; known: {', '.join(JOB_IDS)}")
+        if not 1 <= self.scheduler_standby_seconds <= 50:
+            raise ConfigError("HOTLINE_SCHEDULER_STANDBY_SECONDS must be 1..50 (a standby takes over within a minute)")
+        if not 0 < self.webhook_timeout_seconds <= 60:
+            raise ConfigError("HOTLINE_WEBHOOK_TIMEOUT must be more than 0 and at most 60 seconds")
+        if not 0 <= self.retrain_tolerance < 1:
+            raise ConfigError("HOTLINE_RETRAIN_TOLERANCE must be in [0, 1)")
         if self.broker_url and not self.broker_url.startswith(("amqp://", "amqps://", "redis://", "rediss://")):
             raise ConfigError(f"HOTLINE_BROKER_URL must be amqp://… or redis://…, got {self.broker_url!r}")
 
@@ -84,6 +106,23 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _names(raw: str | None) -> tuple[str, ...] | None:
+    """A comma-separated list (None when unset)."""
+    if raw is None or not raw.strip():
+        return None
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def policy_paths(env: Mapping[str, str] | None = None) -> tuple[Path, Path]:
@@ -119,6 +158,11 @@ def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[st
         broker_url=env.get("HOTLINE_BROKER_URL") or None,
         broker_queue=env.get("HOTLINE_BROKER_QUEUE") or "hotline-sentiment",
         broker_heartbeat_ms=_int(env, "HOTLINE_BROKER_HEARTBEAT_MS", 60_000),
+        scheduler_standby_seconds=_int(env, "HOTLINE_SCHEDULER_STANDBY_SECONDS", 10),
+        scheduler_jobs=_names(env.get("HOTLINE_SCHEDULER_JOBS")),
+        webhook_timeout_seconds=_float(env, "HOTLINE_WEBHOOK_TIMEOUT", 10.0),
+        retrain_tolerance=_float(env, "HOTLINE_RETRAIN_TOLERANCE", 0.01),
+        training_corpus=tuple(Path(p) for p in (env.get("HOTLINE_TRAINING_CORPUS") or "").split(os.pathsep) if p),
     )
     if overrides:
         settings = replace(settings, **{k: v for k, v in overrides.items() if k != "instance_path"})

@@ -6,7 +6,10 @@ Domain code imports its models from its own package (``hotline.tickets.models`` 
 from hotline.accounts.models import ApiToken, AuditEntry, Role, User
 from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
+from hotline.notifications.models import Notification, NotificationRead, ReadMark, Webhook, WebhookDelivery
 from hotline.orm import Base
+from hotline.reports.models import PublishedReport
+from hotline.scheduling.models import JobState
 from hotline.sentiment.models import Feed, Lead, LeadCounter, LeadEvent, SentimentEvent, SentimentItem, StoryKey
 from hotline.tickets.models import (
     CHANNELS,
@@ -26,6 +29,7 @@ __all__ = [
     "Base",
     "Feed",
     "IdempotencyKey",
+    "JobState",
     "KbArticle",
     "KbArticleVersion",
     "KbMeta",
@@ -35,6 +39,10 @@ __all__ = [
     "Lead",
     "LeadCounter",
     "LeadEvent",
+    "Notification",
+    "NotificationRead",
+    "PublishedReport",
+    "ReadMark",
     "Region",
     "RegionLevel",
     "Role",
@@ -46,4 +54,6 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

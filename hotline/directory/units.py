@@ -116,3 +116,16 @@ def route_to_unit(session: Session, agency: str, prefecture: str | None, county:
         if unit is not None:
             return unit
     raise InputError(f"找不到机构“{agency}”的承办单位", code="unknown_unit")
+
+
+def parent_unit(session: Session, unit: AgencyUnit) -> AgencyUnit | None:
+    """The same agency one level up (county → prefecture → province): the unit that supervises ``unit``
+    (督办) and sees what is escalated to it; None at province level."""
+    parent = unit.region.parent
+    while parent is not None:
+        found = session.scalar(select(AgencyUnit).where(AgencyUnit.agency == unit.agency,
+                                                        AgencyUnit.region_id == parent.id))
+        if found is not None:
+            return found
+        parent = parent.parent
+    return None

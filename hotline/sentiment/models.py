@@ -123,6 +123,8 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_new_items: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)  #: consecutive failed polls
+    #: the scheduler polls the feed this often
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -152,11 +154,16 @@ class Lead(Base):
     public_response_needed: Mapped[bool | None] = mapped_column(Boolean)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supervision_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: the deadline sweep's state, as on tickets (next moment to look, what was done, 督办 one level up)
+    alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    alerts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    escalated_unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}
 
     event: Mapped[SentimentEvent] = relationship(back_populates="leads")
-    unit: Mapped[AgencyUnit] = relationship(lazy="joined")
+    unit: Mapped[AgencyUnit] = relationship(lazy="joined", foreign_keys=[unit_id])
+    escalated_unit: Mapped[AgencyUnit | None] = relationship(foreign_keys=[escalated_unit_id])
     events: Mapped[list[LeadEvent]] = relationship(back_populates="lead", order_by="LeadEvent.id",
                                                    cascade="all, delete-orphan")
 

@@ -92,12 +92,22 @@ class Ticket(Base):
     police_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 强制报告: public security told
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  #: 重复件
 
+    # the deadline sweep (hotline.scheduling.deadline_sweep)
+    #: the next moment the sweep has something to do for this ticket (a reminder, overdue, escalation);
+    #: None: nothing pending. The sweep reads ``alert_at <= now`` through its index, never the whole table.
+    alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: what the sweep has done per clock and deadline: {"sign": {"due": iso, "done": ["remind_2_3", …]}}
+    alerts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: 督办 one level up: the unit above the lead unit that sees the ticket since it was escalated
+    escalated_unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"), index=True)
+
     #: optimistic locking: every UPDATE checks and bumps it; a stale writer gets a conflict
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}
 
     lead_unit: Mapped[AgencyUnit | None] = relationship(lazy="joined", foreign_keys=[lead_unit_id])
     merged_into: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    escalated_unit: Mapped[AgencyUnit | None] = relationship(foreign_keys=[escalated_unit_id])
     co_units: Mapped[list[AgencyUnit]] = relationship(secondary=ticket_co_units)
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"

@@ -1,0 +1,50 @@
+"""Writing a notification: one row for the app, and one outbox row per active webhook of the addressed
+unit, in the caller's transaction (a job that is rolled back notifies nobody; delivery happens after
+commit, by the ``webhooks`` job). Services flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.accounts.models import Role
+from hotline.directory.models import AgencyUnit
+from hotline.notifications.models import Notification, Webhook, WebhookDelivery
+from hotline.timeutil import utcnow
+
+
+def notify(
+    session: Session,
+    *,
+    kind: str,
+    title: str,
+    body: str | None = None,
+    ref: str | None = None,
+    link: str | None = None,
+    unit: AgencyUnit | None = None,
+    audience: Role | None = None,
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> Notification | None:
+    """Notify the staff of ``unit`` or everyone with the role ``audience`` (exactly one of the two).
+
+    With a ``dedupe_key`` already used, nothing is written and None is returned: a job that runs twice
+    notifies once. Never put personal data in ``title`` or ``body`` (they leave the system by webhook).
+    """
+    if (unit is None) == (audience is None):
+        raise ValueError("notify: give exactly one of unit or audience")
+    if dedupe_key is not None and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    now = now or utcnow()
+    note = Notification(created_at=now, unit=unit, audience=audience.value if audience else None, kind=kind,
+                        title=title[:200], body=body, ref=ref, link=link, dedupe_key=dedupe_key)
+    session.add(note)
+    if unit is not None:
+        hooks = session.scalars(select(Webhook).where(Webhook.unit_id == unit.id, Webhook.active.is_(True)))
+        for hook in hooks:
+            session.add(WebhookDelivery(webhook=hook, notification=note, status="pending", attempts=0,
+                                        next_attempt_at=now, created_at=now))
+    session.flush()
+    return note

@@ -16,10 +16,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# the model first: the demo tickets and sentiment items are then classified as they arrive
+# the model first: the demo tickets and sentiment items are then classified as they arrive. The scheduler
+# (deadline sweep, notifications, feeds, nightly retraining, reports) runs beside the web server and
+# stops with it.
 run: $(STAMP)
 	$(BIN)/hotline train --if-missing
 	$(BIN)/hotline init --demo
+	@$(BIN)/hotline scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	$(BIN)/hotline serve --port $(PORT)
 
 lint: $(STAMP)

@@ -1,5 +1,9 @@
 """Model artifacts: ``model.joblib`` (the fitted pipelines) + ``model.json`` (the model card).
 
+A model directory either holds these two files itself, or is *managed*: it holds versions in
+``versions/<name>/`` and a one-line ``CURRENT`` file naming the version in force (replaced atomically by
+whoever promotes a version). :func:`resolve_artifact_dir` turns either into the directory to read.
+
 Pickle/joblib files execute code when loaded: load only artifacts this project wrote, from the
 instance folder.  Loading refuses an artifact whose format version, taxonomy hash or scikit-learn
 version (major.minor) differ from the running code, or whose pickle does not match the hash in the
@@ -30,6 +34,9 @@ ARTIFACT_FORMAT = 1
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 MISMATCH_MESSAGE = "模型文件与当前分类体系或库版本不一致，请运行 hotline train"
+#: in a managed model directory: the file naming the version in force, and the folder of versions
+POINTER_FILE = "CURRENT"
+VERSIONS_DIR = "versions"
 
 
 def library_versions() -> dict[str, str]:
@@ -118,8 +125,27 @@ def save_artifact(classifier: Classifier, out_dir: str | Path, card: ModelCard) 
     return card
 
 
+def resolve_artifact_dir(artifact_dir: str | Path) -> Path:
+    """The directory holding the model in force: ``versions/<name>`` when ``artifact_dir`` has a
+    ``CURRENT`` pointer, else ``artifact_dir`` itself.  Read once per load, so a pointer swapped during a
+    load never mixes two versions' files."""
+    base = Path(artifact_dir)
+    try:
+        name = (base / POINTER_FILE).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return base
+    except OSError as exc:
+        raise ArtifactError(f"无法读取模型指针 {base / POINTER_FILE}（{exc}）") from exc
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise ArtifactError(f"模型指针 {base / POINTER_FILE} 内容无效，请运行 hotline train")
+    target = base / VERSIONS_DIR / name
+    if not target.is_dir():
+        raise ArtifactError(f"模型指针指向的版本 {target} 不存在，请运行 hotline train")
+    return target
+
+
 def read_card(artifact_dir: str | Path) -> ModelCard:
-    path = Path(artifact_dir) / CARD_FILE
+    path = resolve_artifact_dir(artifact_dir) / CARD_FILE
     if not path.is_file():
         raise ArtifactError(f"找不到模型文件 {path}，请运行 hotline train")
     try:
@@ -145,6 +171,7 @@ def check_card(card: ModelCard, taxonomy: Taxonomy) -> None:
 def load_classifier(artifact_dir: str | Path, *, taxonomy: Taxonomy | None = None) -> Classifier:
     """Load a trained classifier from a trusted artifact directory (see module docstring)."""
     tax = taxonomy or load_taxonomy()
+    artifact_dir = resolve_artifact_dir(artifact_dir)
     card = read_card(artifact_dir)
     check_card(card, tax)
     model_path = Path(artifact_dir) / MODEL_FILE

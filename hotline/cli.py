@@ -209,7 +209,6 @@ def sla(start: str, urgency: str, kind: str) -> None:
     from hotline.taxonomy import get_taxonomy
     from hotline.tickets.deadlines import DeadlinePolicy
     from hotline.tickets.workcalendar import WorkCalendar
-    from hotline.timeutil import SHANGHAI
 
     sla_policy_path, holidays_path = policy_paths()
     taxonomy = get_taxonomy()
@@ -217,12 +216,7 @@ def sla(start: str, urgency: str, kind: str) -> None:
         raise ValueError(f"未知紧急程度“{urgency}”，可选：{', '.join(taxonomy.urgency)}")
     if kind not in taxonomy.kinds:
         raise ValueError(f"未知诉求类型“{kind}”，可选：{', '.join(taxonomy.kinds)}")
-    try:
-        moment = datetime.fromisoformat(start)
-    except ValueError:
-        raise ValueError(f"时间格式无效：{start}（示例 2026-06-01T09:00:00+08:00）") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
+    moment = _moment(start)
     calendar = WorkCalendar(holidays_path)
     deadlines = DeadlinePolicy.from_file(sla_policy_path, calendar).for_dispatch(moment, urgency, kind)
     for year in sorted(calendar.missing_years):
@@ -295,9 +289,10 @@ def train(corpus: tuple[str, ...], out: str | None, with_feedback: bool, if_miss
     """训练分类模型，写出模型文件与模型卡（固定留出集评估）。"""
     from classifier import ArtifactError, load_classifier
     from classifier import train as train_model
+    from hotline.training import versions
 
     out_dir = _model_dir(out)
-    if if_missing and (out_dir / "model.joblib").exists():
+    if if_missing and versions.has_model(out_dir):
         try:
             load_classifier(out_dir)
             click.echo(f"已有可用模型：{out_dir}（跳过训练）")
@@ -312,7 +307,14 @@ def train(corpus: tuple[str, ...], out: str | None, with_feedback: bool, if_miss
             feedback = collect_feedback(session)
         click.echo(f"人工修正：{len(feedback)} 张工单", err=True)
     paths = [Path(p) for p in corpus] or [_corpus_dir()]
-    card = train_model(paths, out_dir, seed=seed, feedback=feedback, progress=lambda m: click.echo(f"  {m}", err=True))
+
+    def write(target: Path):  # returns the ModelCard
+        return train_model(paths, target, seed=seed, feedback=feedback, progress=lambda m: click.echo(f"  {m}", err=True))
+
+    if versions.pointer(out_dir):  # a managed model directory: a new version, put in force at once
+        card = versions.install(out_dir, write, decided_by="hotline train", when=datetime.now().astimezone().isoformat(timespec="seconds"))
+    else:
+        card = write(out_dir)
     click.echo(f"模型已写入 {out_dir}（版本 {card.artifact_version}，使用修正 {card.corrections_used} 条）")
     for head, scores in sorted((card.heldout.get("summary") or {}).items()):
         click.echo(f"  {head}: {scores}")
@@ -479,6 +481,55 @@ def worker(threads: int, requeue_pending: bool) -> None:
             click.echo(f"已重新入队 {len(ids)} 条待处理条目", err=True)
         click.echo(f"舆情处理进程已启动（{threads} 个线程，队列 {queue.queue_name}），Ctrl+C 停止", err=True)
         queue.work(runtime, threads=threads)
+
+
+@main.command()
+@click.option("--now", "now", default=None, help="按此时刻执行（ISO 8601，如 2026-06-01T09:00:00+08:00；缺省为当前时间）。")
+@click.option("--job", "jobs", multiple=True, help="只执行这些任务（可重复；缺省为全部到期任务）。")
+@friendly_errors
+def sweep(now: str | None, jobs: tuple[str, ...]) -> None:
+    """把每个到期的定时任务执行一次（如同当前时间为 NOW），输出 JSON 汇总。"""
+    from hotline.scheduling.jobs import JOB_IDS
+    from hotline.scheduling.runner import run_due
+
+    unknown = [j for j in jobs if j not in JOB_IDS]
+    if unknown:
+        raise ValueError(f"未知任务：{', '.join(unknown)}；可选：{', '.join(JOB_IDS)}")
+    moment = _moment(now) if now else None
+    with _runtime() as runtime:
+        summary = run_due(runtime, moment, only=jobs or None)
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _moment(raw: str) -> datetime:
+    """An ISO 8601 time from the command line; without a zone it is Beijing time."""
+    from hotline.timeutil import SHANGHAI
+
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"时间格式无效：{raw}（示例 2026-06-01T09:00:00+08:00）") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+@main.command()
+@friendly_errors
+def scheduler() -> None:
+    """调度进程：到期任务（时限巡检、通知推送、订阅源、夜间训练、通报）。多个进程中只有一个执行任务，其余热备。"""
+    import logging
+    import signal
+    import threading
+
+    from hotline.scheduling.process import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our runner logs what matters
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with _runtime() as runtime:
+        serve(runtime, stop, on_change=lambda message: click.echo(message, err=True))
+    click.echo("调度进程已停止", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -98,24 +99,15 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _number(env: Mapping[str, str], name: str, default: int | float, kind: type = int) -> Any:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+        what = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from exc
 
 
 def _names(raw: str | None) -> tuple[str, ...] | None:
@@ -150,18 +142,18 @@ def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[st
         sla_policy_path=sla_policy_path,
         holidays_path=holidays_path,
         model_path=Path(model_path) if model_path else None,
-        max_content_length=_int(env, "HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
-        port=_int(env, "HOTLINE_PORT", 5000),
+        max_content_length=_number(env, "HOTLINE_MAX_CONTENT_LENGTH", 1024 * 1024),
+        port=_number(env, "HOTLINE_PORT", 5000),
         secure_cookies=(env.get("HOTLINE_SECURE_COOKIES") or "").lower() in ("1", "true", "yes"),
         sentiment_policy_path=Path(env.get("HOTLINE_SENTIMENT_POLICY") or DATA_DIR / "sentiment_policy.yaml"),
-        max_batch_bytes=_int(env, "HOTLINE_MAX_BATCH_BYTES", 16 * 1024 * 1024),
+        max_batch_bytes=_number(env, "HOTLINE_MAX_BATCH_BYTES", 16 * 1024 * 1024),
         broker_url=env.get("HOTLINE_BROKER_URL") or None,
         broker_queue=env.get("HOTLINE_BROKER_QUEUE") or "hotline-sentiment",
-        broker_heartbeat_ms=_int(env, "HOTLINE_BROKER_HEARTBEAT_MS", 60_000),
-        scheduler_standby_seconds=_int(env, "HOTLINE_SCHEDULER_STANDBY_SECONDS", 10),
+        broker_heartbeat_ms=_number(env, "HOTLINE_BROKER_HEARTBEAT_MS", 60_000),
+        scheduler_standby_seconds=_number(env, "HOTLINE_SCHEDULER_STANDBY_SECONDS", 10),
         scheduler_jobs=_names(env.get("HOTLINE_SCHEDULER_JOBS")),
-        webhook_timeout_seconds=_float(env, "HOTLINE_WEBHOOK_TIMEOUT", 10.0),
-        retrain_tolerance=_float(env, "HOTLINE_RETRAIN_TOLERANCE", 0.01),
+        webhook_timeout_seconds=_number(env, "HOTLINE_WEBHOOK_TIMEOUT", 10.0, float),
+        retrain_tolerance=_number(env, "HOTLINE_RETRAIN_TOLERANCE", 0.01, float),
         training_corpus=tuple(Path(p) for p in (env.get("HOTLINE_TRAINING_CORPUS") or "").split(os.pathsep) if p),
     )
     if overrides:

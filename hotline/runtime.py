@@ -18,6 +18,7 @@ from hotline.sentiment.policy import SentimentPolicy
 from hotline.taxonomy import Taxonomy, get_taxonomy
 from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.workcalendar import WorkCalendar
+from hotline.training.watch import TriageHolder
 
 if TYPE_CHECKING:
     from hotline.knowledge.search import KnowledgeService
@@ -36,7 +37,7 @@ class Runtime:
         self.policy = DeadlinePolicy.from_file(settings.sla_policy_path, self.calendar)
         self.sentiment_policy = SentimentPolicy.from_file(settings.sentiment_policy_path)
         self._lock = threading.Lock()
-        self._triage: Triage | None = None
+        self._triage = TriageHolder(settings.artifact_path, self.taxonomy)
         self._knowledge: KnowledgeService | None = None
         self._queue: SentimentQueue | None = None
 
@@ -46,18 +47,14 @@ class Runtime:
 
     @property
     def triage(self) -> Triage:
-        """The classifier behind ticket triage (rules only when no usable model is installed)."""
-        if self._triage is None:
-            with self._lock:
-                if self._triage is None:
-                    from hotline.tickets.triage import load_triage
-
-                    self._triage = load_triage(self.settings.artifact_path, self.taxonomy)
-        return self._triage
+        """The classifier behind ticket triage (rules only when no usable model is installed); a model
+        promoted later (nightly retraining, ``hotline train``) replaces it within 30 s, without a restart."""
+        return self._triage.get()
 
     @triage.setter
     def triage(self, value: Triage) -> None:
-        self._triage = value
+        """A fixed triage (tests): never replaced by a promoted model."""
+        self._triage.set(value)
 
     @property
     def knowledge(self) -> KnowledgeService:

@@ -5,6 +5,7 @@ commit, by the ``webhooks`` job). Services flush, never commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,36 +16,57 @@ from hotline.notifications.models import Notification, Webhook, WebhookDelivery
 from hotline.timeutil import utcnow
 
 
-def notify(
-    session: Session,
-    *,
-    kind: str,
-    title: str,
-    body: str | None = None,
-    ref: str | None = None,
-    link: str | None = None,
-    unit: AgencyUnit | None = None,
-    audience: Role | None = None,
-    dedupe_key: str | None = None,
-    now: datetime | None = None,
-) -> Notification | None:
-    """Notify the staff of ``unit`` or everyone with the role ``audience`` (exactly one of the two).
+class Notifier:
+    """Writes the notifications of one unit of work (a job, a request), looking each unit's webhooks up
+    once. Nothing is flushed: the caller's unit of work does that (a sweep writes thousands at once)."""
 
-    With a ``dedupe_key`` already used, nothing is written and None is returned: a job that runs twice
-    notifies once. Never put personal data in ``title`` or ``body`` (they leave the system by webhook).
-    """
-    if (unit is None) == (audience is None):
-        raise ValueError("notify: give exactly one of unit or audience")
-    if dedupe_key is not None and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
-        return None
-    now = now or utcnow()
-    note = Notification(created_at=now, unit=unit, audience=audience.value if audience else None, kind=kind,
-                        title=title[:200], body=body, ref=ref, link=link, dedupe_key=dedupe_key)
-    session.add(note)
-    if unit is not None:
-        hooks = session.scalars(select(Webhook).where(Webhook.unit_id == unit.id, Webhook.active.is_(True)))
-        for hook in hooks:
-            session.add(WebhookDelivery(webhook=hook, notification=note, status="pending", attempts=0,
-                                        next_attempt_at=now, created_at=now))
+    def __init__(self, session: Session, now: datetime | None = None) -> None:
+        self.session = session
+        self.now = now or utcnow()
+        self._hooks: dict[int, list[Webhook]] = {}
+
+    def _webhooks(self, unit: AgencyUnit) -> list[Webhook]:
+        if unit.id not in self._hooks:
+            self._hooks[unit.id] = list(self.session.scalars(
+                select(Webhook).where(Webhook.unit_id == unit.id, Webhook.active.is_(True))))
+        return self._hooks[unit.id]
+
+    def send(
+        self,
+        *,
+        kind: str,
+        title: str,
+        body: str | None = None,
+        ref: str | None = None,
+        link: str | None = None,
+        unit: AgencyUnit | None = None,
+        audience: Role | None = None,
+        dedupe_key: str | None = None,
+    ) -> Notification | None:
+        """Notify the staff of ``unit`` or everyone with the role ``audience`` (exactly one of the two).
+
+        With a ``dedupe_key`` already used, nothing is written and None is returned: a job that runs twice
+        notifies once. Never put personal data in ``title`` or ``body`` (they leave the system by webhook).
+        """
+        if (unit is None) == (audience is None):
+            raise ValueError("notify: give exactly one of unit or audience")
+        session, now = self.session, self.now
+        if dedupe_key is not None:
+            with session.no_autoflush:
+                if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+                    return None
+        note = Notification(created_at=now, unit=unit, audience=audience.value if audience else None, kind=kind,
+                            title=title[:200], body=body, ref=ref, link=link, dedupe_key=dedupe_key)
+        session.add(note)
+        if unit is not None:
+            for hook in self._webhooks(unit):
+                session.add(WebhookDelivery(webhook=hook, notification=note, status="pending", attempts=0,
+                                            next_attempt_at=now, created_at=now))
+        return note
+
+
+def notify(session: Session, *, now: datetime | None = None, **message: Any) -> Notification | None:
+    """One notification (see :meth:`Notifier.send` for the fields), flushed."""
+    note = Notifier(session, now).send(**message)
     session.flush()
     return note

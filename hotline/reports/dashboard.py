@@ -29,6 +29,10 @@ class UnitFigures:
     resolve_due: int
     satisfied: int
     rated: int
+    #: first feedback (首次反馈: the first progress report, or the resolution when none came first) on time,
+    #: and the tickets that rate is fair on
+    first_feedback_on_time: int = 0
+    first_feedback_due: int = 0
 
     @staticmethod
     def rate(part: int, whole: int) -> float | None:
@@ -74,7 +78,11 @@ def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime |
     }
 
 
-def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime, limit: int = 50) -> list[UnitFigures]:
+def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime, limit: int = 50, *,
+                 until: datetime | None = None) -> list[UnitFigures]:
+    """Per lead unit, the tickets dispatched since SINCE (and before UNTIL, for a closed period such as a
+    bulletin's month), judged as of NOW."""
+    feedback = func.coalesce(Ticket.first_feedback_at, Ticket.resolved_at)
     stmt = (
         visible_tickets(actor)
         .join(AgencyUnit, AgencyUnit.id == Ticket.lead_unit_id)
@@ -88,11 +96,15 @@ def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime,
             func.sum(case((or_(Ticket.resolved_at.is_not(None), Ticket.resolve_due_at < now), 1), else_=0)),
             func.sum(case((Ticket.satisfaction.in_(("satisfied", "basically_satisfied")), 1), else_=0)),
             func.sum(case((Ticket.satisfaction.is_not(None), 1), else_=0)),
+            func.sum(case((feedback <= Ticket.first_feedback_due_at, 1), else_=0)),
+            func.sum(case((or_(feedback.is_not(None), Ticket.first_feedback_due_at < now), 1), else_=0)),
         )
         .group_by(AgencyUnit.name)
         .order_by(func.count().desc())
         .limit(limit)
     )
+    if until is not None:
+        stmt = stmt.where(Ticket.dispatched_at < until)
     return [UnitFigures(name, *(int(v or 0) for v in rest)) for name, *rest in session.execute(stmt).all()]
 
 

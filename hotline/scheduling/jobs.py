@@ -115,9 +115,8 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("deadlines", "时限巡检：提醒、超期、督办升级（工单与核查线索）", "hotline.scheduling.deadline_sweep:sweep_deadlines",
-        Every(60)),
-    Job("callbacks", "回访到期提醒", "hotline.scheduling.deadline_sweep:sweep_callbacks", Every(60)),
+    Job("deadlines", "时限巡检：提醒、超期、督办升级（工单与核查线索），回访到期",
+        "hotline.scheduling.deadline_sweep:sweep_deadlines", Every(60)),
     Job("webhooks", "推送通知到各单位的短信 / 邮件网关", "hotline.notifications.delivery:deliver_due", Every(30),
         transactional=False),
     Job("feeds", "抓取到期的舆情订阅源", "hotline.sentiment.feeds:poll_due", Every(60), transactional=False),

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -21,13 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, NotFound
-from hotline.inputs import Spec, Text
+from hotline.inputs import Integer, Spec, Text
 from hotline.sentiment.models import Feed
 from hotline.sentiment.pipeline import ingest_batch
 from hotline.timeutil import utcnow
 
 if TYPE_CHECKING:
     from hotline.runtime import Runtime
+    from hotline.scheduling.jobs import JobContext
 
 log = logging.getLogger(__name__)
 FEED_SPEC = Spec([
@@ -35,6 +36,7 @@ FEED_SPEC = Spec([
     Text(name="url", label="订阅地址", required=True, max_length=1000, pattern=r"https?://\S+"),
     Text(name="source", label="来源标记", required=True, max_length=32, pattern=r"[\w.\-\u4e00-\u9fff]+",
          help="其条目的 source，如 news、weibo"),
+    Integer(name="interval_minutes", label="抓取间隔（分钟）", minimum=1, maximum=1440, help="缺省 15 分钟"),
 ])
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
@@ -77,7 +79,8 @@ class FeedError(Exception):
 def register_feed(session: Session, values: dict[str, Any]) -> Feed:
     if session.scalar(select(Feed.id).where(Feed.url == values["url"])) is not None:
         raise Conflict("该订阅地址已登记", code="feed_exists")
-    feed = Feed(name=values["name"], url=values["url"], source=values["source"], active=True)
+    feed = Feed(name=values["name"], url=values["url"], source=values["source"], active=True,
+                interval_minutes=values.get("interval_minutes") or 15)
     session.add(feed)
     session.flush()
     return feed
@@ -184,8 +187,9 @@ def parse_feed(body: bytes, content_type: str, source: str) -> list[dict[str, An
     return out
 
 
-def poll_feed(runtime: Runtime, feed_id: int, limits: FetchLimits | None = None) -> PollResult:
-    """Fetch one feed once and take its items in; the feed row records what happened."""
+def poll_feed(runtime: Runtime, feed_id: int, limits: FetchLimits | None = None, *,
+              now: datetime | None = None) -> PollResult:
+    """Fetch one feed once and take its items in; the feed row records what happened (as of ``now``)."""
     limits = limits or FetchLimits()
     with runtime.db.transaction(readonly=True) as session:
         feed = session.get(Feed, feed_id)
@@ -206,7 +210,7 @@ def poll_feed(runtime: Runtime, feed_id: int, limits: FetchLimits | None = None)
         result, response = PollResult(feed.name, "error", error=f"{type(exc).__name__}"), None
     with runtime.db.transaction() as session:
         row = session.get(Feed, feed_id)
-        row.last_polled_at, row.last_status, row.last_error = utcnow(), result.status, result.error
+        row.last_polled_at, row.last_status, row.last_error = now or utcnow(), result.status, result.error
         if result.status == "error":
             row.failures += 1
         else:
@@ -222,6 +226,17 @@ def poll_all(runtime: Runtime, limits: FetchLimits | None = None) -> list[PollRe
     with runtime.db.transaction(readonly=True) as session:
         ids = list(session.scalars(select(Feed.id).where(Feed.active.is_(True)).order_by(Feed.id)))
     return [poll_feed(runtime, feed_id, limits) for feed_id in ids]
+
+
+def poll_due(ctx: JobContext) -> dict[str, int]:
+    """The scheduler's job: every active feed whose interval has passed since its last poll, once."""
+    with ctx.runtime.db.transaction(readonly=True) as session:
+        active = session.execute(select(Feed.id, Feed.last_polled_at, Feed.interval_minutes)
+                                 .where(Feed.active.is_(True)).order_by(Feed.id)).all()
+    due = [fid for fid, last, minutes in active if last is None or last + timedelta(minutes=minutes) <= ctx.now]
+    results = [poll_feed(ctx.runtime, fid, now=ctx.now) for fid in due]
+    return {"feeds_polled": len(results), "feed_errors": sum(r.status == "error" for r in results),
+            "feed_items": sum(r.new_items for r in results)}
 
 
 def feeds(session: Session) -> Sequence[Feed]:

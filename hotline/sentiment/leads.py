@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,6 +27,7 @@ from hotline.directory.models import AgencyUnit
 from hotline.directory.units import get_unit, route_to_unit
 from hotline.errors import Conflict, InputError, InvalidTransition, NotFound
 from hotline.inputs import Boolean, Choice, Spec, Text
+from hotline.scheduling.alerts import LEVELS_ABOVE, ClockRun, next_alert
 from hotline.sentiment.models import Lead, LeadCounter, LeadEvent, SentimentEvent
 from hotline.taxonomy import Taxonomy
 from hotline.tickets.deadlines import DeadlinePolicy
@@ -49,7 +50,7 @@ TRANSITIONS = {
 FLAGS = {"supervise": frozenset({"dispatched", "accepted", "sent_back"})}
 #: while the unit holds the lead its clock runs (核查时限)
 AT_UNIT = frozenset({"dispatched", "accepted", "sent_back"})
-EVENT_TITLES = {"open": "下发核查线索"}
+EVENT_TITLES = {"open": "下发核查线索", "remind": "时限提醒", "overdue": "超期", "escalate": "督办升级"}
 MAX_NOTE = 5000
 OPEN_SPEC = Spec([
     Choice(name="agency", label="承办机构", choices=lambda: {"civil_affairs": "县级民政部门", "category_lead": "该类事项的牵头部门"},
@@ -140,8 +141,8 @@ def event_title(action: str) -> str:
 def visible_leads(actor: Actor) -> Select[tuple[Lead]]:
     """Every lead query starts here: agency staff see their unit's leads only."""
     stmt = select(Lead)
-    if actor.role is Role.AGENCY_STAFF:
-        stmt = stmt.where(Lead.unit_id == actor.unit_id)
+    if actor.role is Role.AGENCY_STAFF:  # and the unit above, once the lead was escalated to it (督办)
+        stmt = stmt.where(or_(Lead.unit_id == actor.unit_id, Lead.escalated_unit_id == actor.unit_id))
     return stmt
 
 
@@ -153,6 +154,13 @@ def get_lead(session: Session, number: str, actor: Actor, *, for_update: bool = 
     if lead is None:  # the same answer whether it does not exist or belongs to another unit
         raise NotFound(f"核查线索 {number} 不存在", code="lead_not_found")
     return lead
+
+
+def running_clocks(lead: Lead) -> list[ClockRun]:
+    """The deadline sweep's clock on a lead: the unit's report (核查时限), called ``resolve`` on timelines."""
+    if lead.status not in AT_UNIT:
+        return []
+    return [ClockRun("resolve", lead.opened_at, lead.due_at, LEVELS_ABOVE.get(lead.unit.level, 0))]
 
 
 def overdue_condition(now: datetime):  # noqa: ANN201
@@ -231,6 +239,7 @@ def open_lead(
     lead = Lead(number=_next_number(session, now), event=event, status="dispatched", risk=event.risk, unit=unit,
                 opened_at=now, due_at=policy.lead_due(now, event.risk), opened_by=actor.label,
                 instructions=instructions)
+    lead.alert_at = next_alert(running_clocks(lead), None, policy)
     session.add(lead)
     _add_event(session, lead, "open", actor, from_status=None, note=instructions, at=now,
                data={"unit": unit.code, "risk": event.risk, "due": lead.due_at.isoformat()})
@@ -239,7 +248,8 @@ def open_lead(
 
 
 def perform_lead_action(
-    session: Session, number: str, name: str, actor: Actor, payload: Mapping[str, Any], *, now: datetime | None = None
+    session: Session, number: str, name: str, actor: Actor, payload: Mapping[str, Any], *, policy: DeadlinePolicy,
+    now: datetime | None = None,
 ) -> Lead:
     """Run one action on a lead with a payload its spec validated; raises HotlineError, flushes, never commits."""
     action = LEAD_ACTIONS.get(name)
@@ -255,6 +265,7 @@ def perform_lead_action(
     ctx = LeadContext(session, lead, actor, payload, now or utcnow())
     note = action.handler(ctx)
     lead.status = target
+    lead.alert_at = next_alert(running_clocks(lead), lead.alerts, policy)
     _add_event(session, lead, name, actor, from_status=before, note=note, data=ctx.event_data or None, at=ctx.now)
     try:
         session.flush()
@@ -269,17 +280,22 @@ def open_leads_for_unit(session: Session, actor: Actor) -> list[Lead]:
     return list(session.scalars(stmt))
 
 
-def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime) -> dict[str, Any]:
-    """For the dashboard: leads opened since SINCE by status, how many the unit reported on time, and every
+def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime, *,
+                 until: datetime | None = None) -> dict[str, Any]:
+    """For the dashboard: leads opened since SINCE (and before UNTIL, for a closed period such as a
+    bulletin's month) by status, how many the unit reported on time and with which verdict, and every
     overdue lead."""
     opened = visible_leads(actor).where(Lead.opened_at >= since)
+    if until is not None:
+        opened = opened.where(Lead.opened_at < until)
     counts = dict(session.execute(opened.with_only_columns(Lead.status, func.count()).group_by(Lead.status)).all())
     reported = opened.where(Lead.reported_at.is_not(None))
     on_time = session.scalar(reported.where(Lead.reported_at <= Lead.due_at).with_only_columns(func.count()))
+    verdicts = dict(session.execute(reported.with_only_columns(Lead.verdict, func.count()).group_by(Lead.verdict)).all())
     overdue = list(session.scalars(visible_leads(actor).where(overdue_condition(now)).order_by(Lead.due_at).limit(100)))
     return {"by_status": {s: counts.get(s, 0) for s in STATUS_NAMES_ZH}, "total": sum(counts.values()),
             "reported": session.scalar(reported.with_only_columns(func.count())), "on_time": on_time,
-            "overdue": overdue}
+            "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue": overdue}
 
 
 def needs_lead(event: SentimentEvent) -> bool:

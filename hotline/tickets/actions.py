@@ -21,8 +21,10 @@ from hotline.directory.models import AgencyUnit
 from hotline.directory.units import get_unit, route_to_unit
 from hotline.errors import Conflict, Forbidden, InputError, InvalidTransition
 from hotline.inputs import Boolean, Choice, DateTime, Integer, Text, TextList
+from hotline.scheduling.alerts import next_alert
 from hotline.taxonomy import Taxonomy
 from hotline.tickets import lifecycle
+from hotline.tickets.clocks import running_clocks
 from hotline.tickets.corrections import record_correction
 from hotline.tickets.deadlines import DeadlinePolicy, PolicyError
 from hotline.tickets.events import EVENT_TITLES, add_event
@@ -418,6 +420,7 @@ def perform_action(
         note = current.handler(ctx)
         ticket.status = target
         add_event(session, ticket, step, actor, from_status=before, note=note, data=ctx.event_data or None, at=ctx.now)
+    ticket.alert_at = next_alert(running_clocks(ticket), ticket.alerts, policy)  # when the deadline sweep looks next
     try:
         session.flush()
     except StaleDataError:

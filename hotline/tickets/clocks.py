@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from hotline.scheduling.alerts import LEVELS_ABOVE, ClockRun
 from hotline.tickets.lifecycle import OPEN_AT_UNIT, TicketStatus
 from hotline.tickets.models import Ticket
 
@@ -37,6 +38,27 @@ CLOCKS: tuple[Clock, ...] = (
     Clock("first_feedback", "首次反馈", "first_feedback_due_at", frozenset({S.DISPATCHED, S.ACCEPTED})),
     Clock("resolve", "办结", "resolve_due_at", OPEN_AT_UNIT),
 )
+
+
+#: every clock the sweep follows, by name: the unit's three and the desk's callback
+CLOCK_TITLES = {c.name: c.title for c in CLOCKS} | {"callback": "回访"}
+#: statuses in which the desk owes the caller a callback (the callback queue, 回访)
+AWAITING_CALLBACK = frozenset({S.RESOLVED, S.ANSWERED})
+
+
+def running_clocks(ticket: Ticket) -> list[ClockRun]:
+    """The clocks the deadline sweep follows on this ticket now: the unit's, and the desk's callback."""
+    levels = LEVELS_ABOVE.get(ticket.lead_unit.level, 0) if ticket.lead_unit is not None else 0
+    runs = []
+    if ticket.dispatched_at is not None:
+        for clock in CLOCKS:
+            due = clock.due_at(ticket)
+            if ticket.status in clock.running_in and due is not None:
+                runs.append(ClockRun(clock.name, ticket.dispatched_at, due, levels))
+    if ticket.status in AWAITING_CALLBACK and ticket.callback_due_at is not None:
+        start = ticket.resolved_at or ticket.callback_due_at
+        runs.append(ClockRun("callback", start, ticket.callback_due_at, supervised=False))
+    return runs
 
 
 def missed(ticket: Ticket, now: datetime) -> list[Clock]:

@@ -11,7 +11,7 @@ from hotline.tickets.models import Ticket, TicketEvent
 from hotline.timeutil import utcnow
 
 #: timeline events that are not actions of the registry (those read as the action's title)
-EVENT_TITLES = {"create": "受理"}
+EVENT_TITLES = {"create": "受理", "remind": "时限提醒", "overdue": "超期", "escalate": "督办升级"}
 
 
 def add_event(

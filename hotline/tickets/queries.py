@@ -26,7 +26,9 @@ def visible_tickets(actor: Actor) -> Select[tuple[Ticket]]:
     stmt = select(Ticket)
     if actor.role is Role.AGENCY_STAFF:
         co = select(ticket_co_units.c.ticket_id).where(ticket_co_units.c.unit_id == actor.unit_id)
-        stmt = stmt.where(or_(Ticket.lead_unit_id == actor.unit_id, Ticket.id.in_(co)))
+        # lead or co-unit, or the unit above once the ticket was escalated to it (督办)
+        stmt = stmt.where(or_(Ticket.lead_unit_id == actor.unit_id, Ticket.id.in_(co),
+                              Ticket.escalated_unit_id == actor.unit_id))
     return stmt
 
 

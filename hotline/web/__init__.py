@@ -20,7 +20,9 @@ def register_web(app: Flask) -> None:
         health,
         home,
         kb,
+        notifications,
         reports,
+        scheduler,
         security_headers,
         sentiment,
         sessions,
@@ -31,7 +33,7 @@ def register_web(app: Flask) -> None:
     from hotline.web.api import views as api
 
     for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
-                      sentiment.bp):
+                      sentiment.bp, notifications.bp, scheduler.bp):
         app.register_blueprint(blueprint)
     sessions.register_csrf(app)
     templating.register_template_globals(app)

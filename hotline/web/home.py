@@ -17,12 +17,14 @@ R = Role
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     R.OPERATOR: [("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"), ("tickets.queue", "工单查询")],
     R.DISPATCHER: [("tickets.queue", "工单队列"), ("sentiment.events", "舆情"), ("desk.new_call", "新建工单"),
-                   ("tickets.callbacks", "回访"), ("reports.dashboard", "统计")],
+                   ("tickets.callbacks", "回访"), ("reports.dashboard", "统计"), ("reports.reports", "通报")],
     R.AGENCY_STAFF: [("tickets.inbox", "本单位待办")],
     R.SUPERVISOR: [("reports.dashboard", "统计"), ("tickets.queue", "工单查询"), ("sentiment.events", "舆情"),
-                   ("kb.review", "知识复审")],
+                   ("reports.reports", "通报"), ("kb.review", "知识复审")],
     R.ADMIN: [("tickets.queue", "工单查询"), ("desk.new_call", "新建工单"), ("sentiment.events", "舆情"),
-              ("sentiment.feed_admin", "舆情源"), ("reports.dashboard", "统计"), ("kb.review", "知识复审")],
+              ("sentiment.feed_admin", "舆情源"), ("reports.dashboard", "统计"), ("reports.reports", "通报"),
+              ("kb.review", "知识复审"), ("notifications.webhook_admin", "推送"),
+              ("scheduler.jobs", "调度")],
 }
 
 

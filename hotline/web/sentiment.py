@@ -79,7 +79,7 @@ def lead_action(db: Session, actor: Actor, number: str, name: str) -> Any:
     try:
         with db.begin_nested():
             payload = leads.LEAD_ACTIONS.get(name).parse(request.form, "text")
-            leads.perform_lead_action(db, number, name, actor, payload)
+            leads.perform_lead_action(db, number, name, actor, payload, policy=runtime().policy)
     except HotlineError as exc:
         if exc.status == 404:
             raise

@@ -6,6 +6,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from hotline.accounts.models import ROLE_NAMES_ZH, Role
+from hotline.scheduling.alerts import flags
 from hotline.sentiment import leads
 from hotline.sentiment.desk import RISK_NAMES
 from hotline.tickets import clocks, lifecycle
@@ -41,5 +42,7 @@ def register_template_globals(app: Flask) -> None:
         local_time=local_minute,
         iso_local=iso_local,
         missed_clocks=clocks.missed,
+        alert_flags=flags,
+        clock_titles=clocks.CLOCK_TITLES,
         utcnow=utcnow,
     )

@@ -3,14 +3,14 @@ answered 304; a slow, dripping, huge, failing, missing or malformed feed is an e
 a server that fails once is retried."""
 
 import json
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from tests_support import http_server
 
 from hotline.cli import given, main
 from hotline.sentiment.feeds import FetchLimits, poll_all, register_feed
@@ -95,13 +95,8 @@ class Handler(BaseHTTPRequestHandler):
 def server():
     Handler.hits.clear()
     Handler.conditional.clear()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as url:
+        yield url
 
 
 LIMITS = FetchLimits(connect_timeout=1, read_timeout=0.5, total_timeout=1.5, max_bytes=1024 * 1024, retries=2,
@@ -173,3 +168,27 @@ def test_poll_command_prints_each_feed(state, server):
     result = CliRunner().invoke(main, ["sentiment", "poll"], obj=given(state), catch_exceptions=False)
     assert result.exit_code == 0
     assert "好源：新增 2 条" in result.output and "坏源：失败：HTTP 404" in result.output
+
+
+def test_the_scheduler_polls_each_feed_at_its_own_interval(state, server):
+    from datetime import datetime, timedelta
+
+    from hotline.scheduling.runner import run_due
+    from hotline.timeutil import SHANGHAI
+
+    with state.db.transaction() as session:
+        register_feed(session, {"name": "good", "url": server + "/good.rss", "source": "news", "interval_minutes": 30})
+        register_feed(session, {"name": "atom", "url": server + "/feed.atom", "source": "news"})  # default 15
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+
+    def polled(minutes: int) -> int:
+        summary = run_due(state, start + timedelta(minutes=minutes), only=("feeds",))
+        assert summary["jobs"] == {"feeds": "ok"}
+        return summary["feeds_polled"]
+
+    assert polled(0) == 2  # never polled: both at once
+    assert polled(10) == 0
+    assert polled(16) == 1  # the atom feed's 15 minutes have passed, not the 30 of the other
+    assert polled(30) == 1  # now the 30-minute feed (the atom one was polled at 16: due at 31)
+    assert Handler.hits["/good.rss"] == 2 and Handler.conditional == ["/good.rss"]
+    assert feed_rows(state)["good"].last_polled_at == start + timedelta(minutes=30)

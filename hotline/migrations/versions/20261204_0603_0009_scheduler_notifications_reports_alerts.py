@@ -129,6 +129,10 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_tickets_escalated_unit_id_agency_units'), 'agency_units', ['escalated_unit_id'], ['id'])
 
     # ### end Alembic commands ###
+    # items already open when this runs: the deadline sweep looks at each at once and plans what follows
+    op.execute("UPDATE tickets SET alert_at = COALESCE(dispatched_at, callback_due_at) "
+               "WHERE status IN ('dispatched', 'accepted', 'in_progress', 'resolved', 'answered')")
+    op.execute("UPDATE sentiment_leads SET alert_at = opened_at WHERE status IN ('dispatched', 'accepted', 'sent_back')")
 
 
 def downgrade() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.errors import Forbidden
+from hotline.scheduling.alerts import flags
 from hotline.sentiment import desk, leads
 from hotline.sentiment.ingest import check_batch
 from hotline.sentiment.models import Lead, SentimentItem
@@ -56,6 +57,7 @@ def lead_json(lead: Lead, sample: list[SentimentItem] | None = None) -> dict[str
         "actions_taken": lead.actions_taken,
         "public_response_needed": lead.public_response_needed,
         "supervision_count": lead.supervision_count,
+        "flags": flags(lead.alerts, lead.escalated_unit),
         "version": lead.version,
         "event": {"id": event.id, "title": event.title, "prefecture": event.prefecture, "county": event.county,
                   "category": event.category, "items": event.item_count},
@@ -87,7 +89,8 @@ def get_lead(session: Session, actor: Actor, number: str) -> Any:
 @api_view()
 def lead_action(session: Session, actor: Actor, number: str, name: str) -> Any:
     payload = leads.LEAD_ACTIONS.get(name).parse(json_body(request, required=False), "json")
-    return _full(session, leads.perform_lead_action(session, number, name, actor, payload))
+    return _full(session, leads.perform_lead_action(session, number, name, actor, payload,
+                                                      policy=runtime().policy))
 
 
 def _full(session: Session, lead: Lead) -> Any:

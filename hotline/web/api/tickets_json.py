@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hotline.accounts.privacy import PersonalData
+from hotline.scheduling.alerts import flags
 from hotline.tickets import lifecycle
 from hotline.tickets.actions import event_title
 from hotline.tickets.models import Ticket
@@ -58,6 +59,8 @@ def ticket_json(ticket: Ticket, person: PersonalData, *, with_events: bool = Fal
         "satisfaction": ticket.satisfaction,
         "extension": {"state": ticket.extension_state, "days": ticket.extension_days},
         "supervision_count": ticket.supervision_count,
+        #: what the deadline sweep flagged (reminded / overdue / escalated clocks, the unit escalated to)
+        "flags": flags(ticket.alerts, ticket.escalated_unit),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "version": ticket.version,
         "allowed_actions": sorted(lifecycle.allowed_actions(ticket.status)),

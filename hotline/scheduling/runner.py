@@ -2,7 +2,8 @@
 in ``scheduler_jobs``. ``hotline sweep`` and the scheduler process both come through here.
 
 A job's state row is locked while the job decides whether it is due and (transactional jobs) while it
-runs, so a manual ``hotline sweep`` beside the scheduler never runs the same job twice at once.
+runs, so a manual ``hotline sweep`` beside the scheduler never runs the same transactional job twice at
+once; the others (webhooks, feeds, retraining) are safe to overlap by their own design.
 """
 
 from __future__ import annotations
@@ -75,15 +76,15 @@ def run_job(runtime: Runtime, job: Job, now: datetime) -> tuple[str, dict[str, A
             if not job.due(state.last_run_for, now, state.created_at):
                 return "not_due", {}
             state.last_started_at, state.last_runner = utcnow(), runner_label()
-            # a job that talks to the network claims the moment first: a crash then skips, never repeats it
-            state.last_run_for = now
             if job.transactional:
                 result = fn(JobContext(runtime, now, session)) or {}
-                _finish(state, result)
+                _finish(state, now, result)
         if not job.transactional:
+            # outside any transaction, and recorded as run only once it has: a process killed half-way runs it
+            # again when next started (these jobs guard themselves: leases, a file lock, storing once)
             result = fn(JobContext(runtime, now)) or {}
             with runtime.db.transaction() as session:
-                _finish(_state(session, job), result)
+                _finish(_state(session, job), now, result)
     except Exception as exc:  # one failing job never stops the others; it is retried when next due
         log.exception("scheduler job %s failed", job.id)
         _record_failure(runtime, job, exc)
@@ -91,7 +92,8 @@ def run_job(runtime: Runtime, job: Job, now: datetime) -> tuple[str, dict[str, A
     return "ok", result
 
 
-def _finish(state: JobState, result: dict[str, Any]) -> None:
+def _finish(state: JobState, now: datetime, result: dict[str, Any]) -> None:
+    state.last_run_for = now
     state.last_status, state.last_error = "ok", None
     state.last_finished_at = utcnow()
     state.last_summary = result

@@ -2,15 +2,14 @@
 mark read / mark all read, and the admins' page for the units' webhooks and their deliveries.
 
 The header polls ``/console/notifications/summary`` and lists refresh themselves by fetching their own
-page again; both send ``X-Hotline-Poll: 1``, and such a request does not count as activity: the 30-minute
-idle timeout still ends a session nobody touches."""
+page again; both send ``X-Hotline-Poll: 1`` (``sessions.POLL_HEADER``: not the person's activity)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,6 @@ from hotline.web.sessions import console_view, safe_next
 
 log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/console/notifications")
-POLL_HEADER = "X-Hotline-Poll"
 KIND_NAMES = {"remind": "时限提醒", "overdue": "超期", "escalate": "督办升级", "callback_due": "回访到期",
               "report": "报告", "lead": "核查线索", "dispatch": "派单"}
 REF_NAMES = {"ticket": "工单", "lead": "线索", "report": "报告"}
@@ -55,21 +53,6 @@ def _badge() -> dict[str, int] | None:
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"notification_badge": _badge, "notification_badge_text": badge_text}
-
-
-@bp.before_app_request
-def _remember_idle_clock() -> None:
-    if request.method == "GET" and request.headers.get(POLL_HEADER) == "1":
-        g.poll_seen = session.get("seen")
-
-
-@bp.after_app_request
-def _keep_idle_clock(response: Any) -> Any:
-    """A background poll leaves the session's idle clock where it was."""
-    seen = g.get("poll_seen")
-    if seen is not None and session.get("uid"):
-        session["seen"] = seen
-    return response
 
 
 def _href(note: Notification) -> str | None:

@@ -24,6 +24,9 @@ from hotline.timeutil import utcnow
 from hotline.web import runtime
 
 IDLE_TIMEOUT = timedelta(minutes=30)
+#: requests a page makes on its own (the notification badge, lists refreshing themselves) carry this header
+#: and leave the idle clock alone: the 30-minute idle timeout still ends a session nobody touches
+POLL_HEADER = "X-Hotline-Poll"
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # C0 controls, DEL and whitespace: browsers drop tabs and newlines from URLs ("/\t/evil" -> "//evil")
@@ -51,7 +54,8 @@ def _session_user(db: Session) -> User | None:
     if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
         session.clear()
         return None
-    session["seen"] = now
+    if request.headers.get(POLL_HEADER) != "1":  # a page's background poll is not the person's activity
+        session["seen"] = now
     return user
 
 

@@ -33,7 +33,8 @@ def test_call_dispatch_sign_progress_resolve_and_unsatisfied_callback(open_as):
     desk = open_as("operator")
     fill_call(desk, TEXT, "urgent")
     assert desk.locator("#kb-body .kb-hit").count() > 0  # knowledge panel beside the call
-    assert "办结时限" in desk.inner_text("#deadline-preview")  # deadlines shown before confirming
+    # deadlines shown before confirming (fetched when urgency and kind are chosen: wait for the answer)
+    desk.locator("#deadline-preview", has_text="办结时限").wait_for(timeout=10000)
     shot(desk, "01-operator-new-ticket")
     desk.click("#dispatch-button")
     desk.wait_for_url(re.compile(r"/console/tickets/12345-"))

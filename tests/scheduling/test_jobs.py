@@ -81,3 +81,18 @@ def test_disabled_jobs_do_not_run(state, monkeypatch):
     monkeypatch.setattr(state, "settings", replace(state.settings, scheduler_jobs=("deadlines",)))
     summary = run_due(state, at("2026-12-01T10:00:00") + timedelta(days=40))
     assert set(summary["jobs"]) == {"deadlines"}
+
+
+def test_a_network_job_killed_half_way_is_run_again(state, monkeypatch):
+    """Webhooks, feeds, retraining run outside the job's transaction: recorded as run only once they finished."""
+    from hotline.sentiment import feeds
+
+    def killed(ctx):  # noqa: ANN001
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(feeds, "poll_due", killed)
+    moment = at("2026-12-01T10:00:00")
+    assert run_due(state, moment, only=("feeds",))["jobs"] == {"feeds": "error"}
+    monkeypatch.undo()
+    assert run_due(state, moment, only=("feeds",))["jobs"] == {"feeds": "ok"}  # the same moment: not lost
+    assert run_due(state, moment, only=("feeds",))["jobs"] == {"feeds": "not_due"}  # and now done

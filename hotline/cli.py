@@ -483,6 +483,42 @@ def worker(threads: int, requeue_pending: bool) -> None:
         queue.work(runtime, threads=threads)
 
 
+@main.command("match")
+@click.option("--register", "register_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="儿童花名册（JSON Lines：child_id、name、id_number、birth_date、county、address、guardians）。")
+@click.option("--records", "records_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="部门数据（JSON Lines：record_id、source、name、id_number、birth_date、county、address、date）。")
+@click.option("--explain", is_flag=True, help="每个匹配附上依据（reasons）。")
+@friendly_errors
+def match_command(register_path: str, records_path: str, explain: bool) -> None:
+    """数据找人：把部门数据逐条与花名册中的儿童及其监护人比对，每条输出一行 {"record_id", "matches"}，顺序与输入一致。"""
+    from hotline.children.matching import match
+
+    register = _json_lines(register_path, ("child_id", "name"))
+    records = _json_lines(records_path, ("record_id", "name"))
+    for record, found in match(register, records):
+        out = [{"child_id": m.child_id, "relation": m.relation, "confidence": m.confidence,
+                **({"reasons": list(m.reasons)} if explain else {})} for m in found]
+        click.echo(json.dumps({"record_id": str(record["record_id"]), "matches": out}, ensure_ascii=False))
+
+
+def _json_lines(path: str, required: tuple[str, ...]) -> list[dict]:
+    """Every line of a JSON Lines file as an object with the required keys; the first bad line stops it all."""
+    rows = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise ValueError(f"{path} 第 {number} 行：不是有效的 JSON") from None
+            if not isinstance(row, dict) or any(row.get(k) in (None, "") for k in required):
+                raise ValueError(f"{path} 第 {number} 行：应为 JSON 对象，且须有 {'、'.join(required)}")
+            rows.append(row)
+    return rows
+
+
 @main.command()
 @click.option("--now", "now", default=None, help="按此时刻执行（ISO 8601，如 2026-06-01T09:00:00+08:00；缺省为当前时间）。")
 @click.option("--job", "jobs", multiple=True, help="只执行这些任务（可重复；缺省为全部到期任务）。")

@@ -3,8 +3,7 @@ notification written for it; without a reload the header's count changes and the
 list (the page polls); the notification is then read from the list and the count goes away."""
 
 import pytest
-import requests
-from e2e_support import shot
+from e2e_support import dispatch_over_api, shot
 from sqlalchemy import func, or_, select
 
 from hotline.accounts.models import Role
@@ -18,13 +17,7 @@ LABELS = {"category": "guardianship", "kind": "report", "urgency": "urgent", "pr
 
 
 def dispatch_ticket(live) -> str:
-    headers = {"Authorization": f"Bearer {live.make_token('operator')}"}
-    base = f"{live.url}/api/v1/tickets"
-    number = requests.post(base, json={"channel": "phone", "text": "邻居家孩子父母外出务工，孩子常一个人在家，希望有人关心。"},
-                           headers=headers, timeout=30).json()["number"]
-    body = requests.post(f"{base}/{number}/actions/dispatch", json=LABELS, headers=headers, timeout=30).json()
-    assert body["status"] == "dispatched"
-    return number
+    return dispatch_over_api(live, "邻居家孩子父母外出务工，孩子常一个人在家，希望有人关心。", LABELS)
 
 
 def test_the_header_count_and_the_inbox_change_without_a_reload(open_as, live):

@@ -2,7 +2,7 @@
 the Content-Security-Policy (the fixture fails on any violation or console error)."""
 
 import pytest
-import requests
+from e2e_support import dispatch_over_api
 from sqlalchemy import select
 
 from hotline.tickets.models import Ticket
@@ -14,13 +14,7 @@ LABELS = {"category": "guardianship", "kind": "report", "urgency": "emergency", 
 
 
 def dispatched_emergency(live) -> Ticket:
-    headers = {"Authorization": f"Bearer {live.make_token('operator')}"}
-    base = f"{live.url}/api/v1/tickets"
-    number = requests.post(base, json={"channel": "phone", "text": "孩子一个人在家，大人两天没回来。\n第二行说明"},
-                           headers=headers, timeout=30).json()["number"]
-    body = requests.post(f"{base}/{number}/actions/dispatch", json={**LABELS, "police_notified": True},
-                         headers=headers, timeout=30).json()
-    assert body["status"] == "dispatched"
+    number = dispatch_over_api(live, "孩子一个人在家，大人两天没回来。\n第二行说明", {**LABELS, "police_notified": True})
     with live.runtime.db.transaction(readonly=True) as session:
         return session.scalar(select(Ticket).where(Ticket.number == number))
 

@@ -166,3 +166,9 @@ def retry_delivery(session: Session, delivery_id: int, *, now: datetime | None =
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, now or utcnow()
     session.flush()
     return delivery
+
+
+def unit_choices(session: Session) -> list[tuple[str, str]]:
+    """Every unit as (code, name), for the form that gives one a webhook."""
+    return [(code, name) for code, name in session.execute(select(AgencyUnit.code, AgencyUnit.name)
+                                                            .order_by(AgencyUnit.code))]

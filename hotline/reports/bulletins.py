@@ -28,7 +28,7 @@ from hotline.accounts.audit import record_audit
 from hotline.accounts.models import Role
 from hotline.errors import InputError, NotFound
 from hotline.notifications.service import notify
-from hotline.reports.dashboard import UnitFigures, _local_day, overdue, unit_figures
+from hotline.reports.dashboard import UnitFigures, local_day, overdue, unit_figures
 from hotline.reports.models import PublishedReport
 from hotline.scheduling.jobs import JobContext
 from hotline.sentiment import leads as lead_rules
@@ -210,7 +210,7 @@ def _place_figures(session: Session, period: Period) -> dict[str, Any]:
 def _by_month(session: Session, period: Period, as_of: datetime) -> list[dict[str, Any]]:
     """Tickets received per Beijing month of the year, up to the month of AS_OF."""
     months: dict[str, int] = {}
-    for day, n in _grouped(session, period, _local_day(session)):
+    for day, n in _grouped(session, period, local_day(session)):
         months[str(day)[:7]] = months.get(str(day)[:7], 0) + n
     year = period.start.astimezone(SHANGHAI).year
     last = as_of.astimezone(SHANGHAI).month if as_of < period.end else 12

@@ -39,7 +39,7 @@ class UnitFigures:
         return round(part / whole, 3) if whole else None
 
 
-def _local_day(session: Session):  # noqa: ANN202
+def local_day(session: Session):  # noqa: ANN202
     """The Asia/Shanghai calendar day of received_at, on either database."""
     if session.get_bind().dialect.name == "sqlite":
         return func.date(Ticket.received_at, text("'+8 hours'"))
@@ -58,7 +58,7 @@ def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime |
 
     by_category = grouped(t.category)
     by_prefecture = grouped(t.prefecture)
-    day = _local_day(session)
+    day = local_day(session)
     day_rows = session.execute(
         visible_tickets(actor).with_only_columns(day, func.count()).where(Ticket.received_at >= since).group_by(day)
     ).all()

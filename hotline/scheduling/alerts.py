@@ -23,6 +23,8 @@ OVERDUE = "overdue"
 DUE = "due"  # a clock with no reminders or escalation (the callback clock): one stage at the deadline
 #: how many levels up an item may be escalated, by the level of the unit that holds it
 LEVELS_ABOVE = {"county": 2, "prefecture": 1, "province": 0}
+#: how the sweep's timeline events and notifications read (tickets, leads, the notification list)
+SWEEP_TITLES = {"remind": "时限提醒", "overdue": "超期", "escalate": "督办升级"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class Firing:
     due: datetime
     #: the escalation level reached (1: one level up, 2: two levels up)
     level: int = 0
+
+
+def levels_above(unit: Any) -> int:
+    """How far an item held by ``unit`` (an AgencyUnit, or None) may be escalated."""
+    return LEVELS_ABOVE.get(unit.level, 0) if unit is not None else 0
 
 
 def stages(run: ClockRun, policy: DeadlinePolicy) -> list[tuple[str, datetime]]:

@@ -37,7 +37,6 @@ from hotline.timeutil import iso_local, local_minute
 SCHEDULER = Actor("system", "scheduler", Role.ADMIN)
 #: at most this many items of each kind per sweep; the rest wait a minute (reported as ``more``)
 BATCH = 5000
-CLOCK_TITLES = clocks.CLOCK_TITLES
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def _raise_to(current: AgencyUnit | None, target: AgencyUnit | None) -> AgencyUn
 
 def _say(firing: Firing, what: str, target: AgencyUnit | None) -> tuple[str, str]:
     """The timeline note and the notification title of a firing."""
-    clock = CLOCK_TITLES[firing.clock]
+    clock = clocks.CLOCK_TITLES[firing.clock]
     due = local_minute(firing.due)
     if firing.action == "remind":
         return f"{clock}时限将至（{due}）", f"【时限提醒】{what}{clock}时限 {due}"

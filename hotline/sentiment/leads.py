@@ -27,7 +27,7 @@ from hotline.directory.models import AgencyUnit
 from hotline.directory.units import get_unit, route_to_unit
 from hotline.errors import Conflict, InputError, InvalidTransition, NotFound
 from hotline.inputs import Boolean, Choice, Spec, Text
-from hotline.scheduling.alerts import LEVELS_ABOVE, ClockRun, next_alert
+from hotline.scheduling.alerts import SWEEP_TITLES, ClockRun, levels_above, next_alert
 from hotline.sentiment.models import Lead, LeadCounter, LeadEvent, SentimentEvent
 from hotline.taxonomy import Taxonomy
 from hotline.tickets.deadlines import DeadlinePolicy
@@ -50,7 +50,7 @@ TRANSITIONS = {
 FLAGS = {"supervise": frozenset({"dispatched", "accepted", "sent_back"})}
 #: while the unit holds the lead its clock runs (核查时限)
 AT_UNIT = frozenset({"dispatched", "accepted", "sent_back"})
-EVENT_TITLES = {"open": "下发核查线索", "remind": "时限提醒", "overdue": "超期", "escalate": "督办升级"}
+EVENT_TITLES = {"open": "下发核查线索", **SWEEP_TITLES}
 MAX_NOTE = 5000
 OPEN_SPEC = Spec([
     Choice(name="agency", label="承办机构", choices=lambda: {"civil_affairs": "县级民政部门", "category_lead": "该类事项的牵头部门"},
@@ -160,7 +160,7 @@ def running_clocks(lead: Lead) -> list[ClockRun]:
     """The deadline sweep's clock on a lead: the unit's report (核查时限), called ``resolve`` on timelines."""
     if lead.status not in AT_UNIT:
         return []
-    return [ClockRun("resolve", lead.opened_at, lead.due_at, LEVELS_ABOVE.get(lead.unit.level, 0))]
+    return [ClockRun("resolve", lead.opened_at, lead.due_at, levels_above(lead.unit))]
 
 
 def overdue_condition(now: datetime):  # noqa: ANN201

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from hotline.scheduling.alerts import LEVELS_ABOVE, ClockRun
+from hotline.scheduling.alerts import ClockRun, levels_above
 from hotline.tickets.lifecycle import OPEN_AT_UNIT, TicketStatus
 from hotline.tickets.models import Ticket
 
@@ -48,7 +48,7 @@ AWAITING_CALLBACK = frozenset({S.RESOLVED, S.ANSWERED})
 
 def running_clocks(ticket: Ticket) -> list[ClockRun]:
     """The clocks the deadline sweep follows on this ticket now: the unit's, and the desk's callback."""
-    levels = LEVELS_ABOVE.get(ticket.lead_unit.level, 0) if ticket.lead_unit is not None else 0
+    levels = levels_above(ticket.lead_unit)
     runs = []
     if ticket.dispatched_at is not None:
         for clock in CLOCKS:

@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
+from hotline.scheduling.alerts import SWEEP_TITLES
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.timeutil import utcnow
 
 #: timeline events that are not actions of the registry (those read as the action's title)
-EVENT_TITLES = {"create": "受理", "remind": "时限提醒", "overdue": "超期", "escalate": "督办升级"}
+EVENT_TITLES = {"create": "受理", **SWEEP_TITLES}
 
 
 def add_event(

@@ -10,22 +10,21 @@ import logging
 from typing import Any
 
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.directory.models import AgencyUnit
 from hotline.errors import HotlineError
 from hotline.notifications import inbox, webhooks
 from hotline.notifications.models import Notification
+from hotline.scheduling.alerts import SWEEP_TITLES
 from hotline.web import runtime
 from hotline.web.errors import flash_error
 from hotline.web.sessions import console_view, safe_next
 
 log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/console/notifications")
-KIND_NAMES = {"remind": "时限提醒", "overdue": "超期", "escalate": "督办升级", "callback_due": "回访到期",
+KIND_NAMES = {**SWEEP_TITLES, "callback_due": "回访到期",
               "report": "报告", "lead": "核查线索", "dispatch": "派单"}
 REF_NAMES = {"ticket": "工单", "lead": "线索", "report": "报告"}
 DELIVERY_STATUS = {"pending": "待投递", "delivered": "已投递", "failed": "已放弃"}
@@ -106,10 +105,6 @@ def read_all(db: Session, actor: Actor) -> Any:
 # --- the units' webhooks (admins) ------------------------------------------------------------------------
 
 
-def _units(db: Session) -> list[tuple[str, str]]:
-    return [(code, name) for code, name in db.execute(select(AgencyUnit.code, AgencyUnit.name).order_by(AgencyUnit.code))]
-
-
 @bp.route("/webhooks", methods=["GET", "POST"])
 @console_view(roles=(Role.ADMIN,))
 def webhook_admin(db: Session, actor: Actor) -> Any:
@@ -124,7 +119,7 @@ def webhook_admin(db: Session, actor: Actor) -> Any:
             flash_error(exc)
             status = exc.status
     return render_template("notifications/webhooks.html", rows=webhooks.webhooks(db), spec=webhooks.WEBHOOK_SPEC,
-                           units=_units(db)), status
+                           units=webhooks.unit_choices(db)), status
 
 
 def _webhook_page(db: Session, webhook_id: int, *, secret: str | None = None, status: int = 200) -> Any:

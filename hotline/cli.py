@@ -143,19 +143,60 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--username", required=True)
-@click.option("--role", required=True, help="operator / dispatcher / agency_staff / supervisor / admin")
+@click.option("--role", required=True,
+              help="operator / dispatcher / agency_staff / supervisor / admin / child_supervisor / child_director")
 @click.option("--unit", "unit_code", default=None, help="承办单位代码，如 civil_affairs:长春市/朝阳区")
+@click.option("--place", "places", multiple=True,
+              help="儿童主任的村（可重复）或儿童督导员的乡镇，如 长春市/农安县/合隆镇/陈家店村")
 @click.option("--display-name", default="")
 @click.option("--password-stdin", is_flag=True, required=True, help="从标准输入读取密码。")
 @friendly_errors
-def user_create(username: str, role: str, unit_code: str | None, display_name: str, password_stdin: bool) -> None:
+def user_create(username: str, role: str, unit_code: str | None, places: tuple[str, ...], display_name: str,
+                password_stdin: bool) -> None:
     """创建用户（密码从标准输入读取，不出现在命令行）。"""
     from hotline.accounts.users import create_user
+    from hotline.children.places import find_place
 
     password = _read_password()
     with _runtime() as runtime, runtime.db.transaction() as session:
-        created = create_user(session, username, role, password, unit_code=unit_code, display_name=display_name)
+        found = [find_place(session, p) for p in places]
+        created = create_user(session, username, role, password, unit_code=unit_code, display_name=display_name,
+                              places=found)
         click.echo(f"已创建用户 {created.username}（{created.role}）")
+
+
+@user.command("places")
+@click.option("--username", required=True)
+@click.option("--place", "places", multiple=True, required=True,
+              help="儿童主任的村（可重复）或儿童督导员的乡镇，如 长春市/农安县/合隆镇/陈家店村")
+@friendly_errors
+def user_places(username: str, places: tuple[str, ...]) -> None:
+    """更改儿童主任、儿童督导员负责的地点（其已登录会话失效）。"""
+    from hotline.accounts.users import set_places
+    from hotline.children.places import find_place
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        found = [find_place(session, p) for p in places]
+        set_places(session, username, found)
+    click.echo(f"已更新 {username} 的负责地点：{'、'.join(p.label for p in found)}")
+
+
+@main.group()
+def places() -> None:
+    """乡镇（街道）、村（社区）。"""
+
+
+@places.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@friendly_errors
+def places_import(csv_file: str) -> None:
+    """从 CSV 导入乡镇、村（表头：区县,乡镇（街道）,村（社区）[,区划代码]；UTF-8）。重复导入不会重复添加。"""
+    from hotline.children.places import import_places
+
+    text = Path(csv_file).read_text(encoding="utf-8-sig")
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        result = import_places(session, text)
+    click.echo(f"新增 {result.added} 个地点，已存在 {result.existing} 个")
 
 
 @user.command("set-password")

@@ -50,6 +50,10 @@ class Settings:
     retrain_tolerance: float = 0.01
     #: nightly retraining: the labelled corpus (default: classifier/corpus)
     training_corpus: tuple[Path, ...] = ()
+    #: the key sealing personal data at rest (32 bytes, base64); derived from the secret key when unset
+    data_key: str | None = field(default=None, repr=False)
+    #: a match review (数据比对) is due this many working days after the list was imported
+    review_working_days: int = 10
     testing: bool = False
 
     @property
@@ -82,6 +86,16 @@ class Settings:
             raise ConfigError("HOTLINE_WEBHOOK_TIMEOUT must be more than 0 and at most 60 seconds")
         if not 0 <= self.retrain_tolerance < 1:
             raise ConfigError("HOTLINE_RETRAIN_TOLERANCE must be in [0, 1)")
+        if self.data_key is not None:
+            from hotline.crypto import FieldCipher
+
+            try:
+                FieldCipher.from_secret(self.data_key, self.secret_key)
+            except ValueError as exc:
+                raise ConfigError("HOTLINE_DATA_KEY must be 32 bytes in URL-safe base64 "
+                                  "(python -c 'import secrets,base64;print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')") from exc
+        if not 1 <= self.review_working_days <= 60:
+            raise ConfigError("HOTLINE_REVIEW_WORKING_DAYS must be 1..60")
         if self.broker_url and not self.broker_url.startswith(("amqp://", "amqps://", "redis://", "rediss://")):
             raise ConfigError(f"HOTLINE_BROKER_URL must be amqp://… or redis://…, got {self.broker_url!r}")
 
@@ -154,6 +168,8 @@ def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[st
         scheduler_jobs=_names(env.get("HOTLINE_SCHEDULER_JOBS")),
         webhook_timeout_seconds=_number(env, "HOTLINE_WEBHOOK_TIMEOUT", 10.0, float),
         retrain_tolerance=_number(env, "HOTLINE_RETRAIN_TOLERANCE", 0.01, float),
+        data_key=env.get("HOTLINE_DATA_KEY") or None,
+        review_working_days=_number(env, "HOTLINE_REVIEW_WORKING_DAYS", 10),
         training_corpus=tuple(Path(p) for p in (env.get("HOTLINE_TRAINING_CORPUS") or "").split(os.pathsep) if p),
     )
     if overrides:

@@ -4,6 +4,20 @@ Domain code imports its models from its own package (``hotline.tickets.models`` 
 """
 
 from hotline.accounts.models import ApiToken, AuditEntry, Role, User
+from hotline.children.models import (
+    AgencyList,
+    AgencyRecord,
+    AgencySource,
+    Child,
+    ChildLink,
+    ChildVersion,
+    ExportRequest,
+    Guardian,
+    MatchReview,
+    Place,
+    Visit,
+    VisitTask,
+)
 from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
 from hotline.notifications.models import Notification, NotificationRead, ReadMark, Webhook, WebhookDelivery
@@ -22,6 +36,18 @@ from hotline.tickets.models import (
 )
 
 __all__ = [
+    "AgencyList",
+    "AgencyRecord",
+    "AgencySource",
+    "Child",
+    "ChildLink",
+    "ChildVersion",
+    "ExportRequest",
+    "Guardian",
+    "MatchReview",
+    "Place",
+    "Visit",
+    "VisitTask",
     "CHANNELS",
     "AgencyUnit",
     "ApiToken",

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from hotline.config import Settings, load_settings
+from hotline.crypto import FieldCipher
 from hotline.db import Database
 from hotline.sentiment.policy import SentimentPolicy
 from hotline.taxonomy import Taxonomy, get_taxonomy
@@ -37,6 +38,7 @@ class Runtime:
         self.policy = DeadlinePolicy.from_file(settings.sla_policy_path, self.calendar)
         self.sentiment_policy = SentimentPolicy.from_file(settings.sentiment_policy_path)
         self._lock = threading.Lock()
+        self.cipher = FieldCipher.from_secret(settings.data_key, settings.secret_key)
         self._triage = TriageHolder(settings.artifact_path, self.taxonomy)
         self._knowledge: KnowledgeService | None = None
         self._queue: SentimentQueue | None = None

@@ -14,6 +14,8 @@ class Actor:
     role: Role
     unit_id: int | None = None
     id: int | None = field(default=None, compare=False)
+    #: 儿童主任 / 儿童督导员: the ids of the villages or township they look after
+    places: frozenset[int] = field(default=frozenset(), compare=False)
 
     @property
     def label(self) -> str:

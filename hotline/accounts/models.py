@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from hotline.directory.models import AgencyUnit
 from hotline.orm import Base, UTCDateTime
 from hotline.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from hotline.children.models import Place
+
 
 class Role(StrEnum):
     OPERATOR = "operator"  # 话务员
@@ -20,6 +24,8 @@ class Role(StrEnum):
     AGENCY_STAFF = "agency_staff"  # 承办单位
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    CHILD_SUPERVISOR = "child_supervisor"  # 儿童督导员: a township
+    CHILD_DIRECTOR = "child_director"  # 儿童主任: one or more villages
 
 
 ROLE_NAMES_ZH = {
@@ -28,7 +34,11 @@ ROLE_NAMES_ZH = {
     Role.AGENCY_STAFF: "承办单位人员",
     Role.SUPERVISOR: "督导",
     Role.ADMIN: "系统管理员",
+    Role.CHILD_SUPERVISOR: "儿童督导员",
+    Role.CHILD_DIRECTOR: "儿童主任",
 }
+#: the roles below county level, whose scope is a set of places (township or villages), not a unit
+PLACE_ROLES = frozenset({Role.CHILD_SUPERVISOR, Role.CHILD_DIRECTOR})
 
 
 class User(Base):
@@ -51,6 +61,8 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[AgencyUnit | None] = relationship(lazy="joined")
+    #: 儿童主任: their villages; 儿童督导员: their township (hotline.children.models.user_places)
+    places: Mapped[list[Place]] = relationship(secondary="user_places", lazy="selectin")
 
 
 class ApiToken(Base):

@@ -49,9 +49,13 @@ def _person(actor: Actor) -> int:
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
-    """Addressed to the actor's unit or to the actor's role."""
-    to_role = Notification.audience == actor.role.value
-    return or_(Notification.unit_id == actor.unit_id, to_role) if actor.unit_id is not None else to_role
+    """Addressed to the actor's unit, to the actor's role or to the actor."""
+    mine = [Notification.audience == actor.role.value]
+    if actor.unit_id is not None:
+        mine.append(Notification.unit_id == actor.unit_id)
+    if actor.id is not None:
+        mine.append(Notification.user_id == actor.id)
+    return or_(*mine)
 
 
 def _watermark(session: Session, user_id: int) -> int:

@@ -13,7 +13,7 @@ from hotline.timeutil import utcnow
 
 
 class Notification(Base):
-    """A message for the staff of one unit (``unit_id``) or for everyone with one role (``audience``).
+    """A message for the staff of one unit (``unit_id``), everyone with one role (``audience``) or one user.
 
     Never carries personal data: a ticket is named by its number, a lead by its number.
     """
@@ -25,6 +25,8 @@ class Notification(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"), index=True)
     #: a role name (dispatcher, supervisor, operator …) when addressed to a role rather than a unit
     audience: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: one person (a 儿童主任 or 督导员, whose scope is places rather than a unit)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: remind | overdue | escalate | callback_due | report | …
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))

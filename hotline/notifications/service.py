@@ -41,21 +41,23 @@ class Notifier:
         link: str | None = None,
         unit: AgencyUnit | None = None,
         audience: Role | None = None,
+        user_id: int | None = None,
         dedupe_key: str | None = None,
     ) -> Notification | None:
-        """Notify the staff of ``unit`` or everyone with the role ``audience`` (exactly one of the two).
+        """Notify the staff of ``unit``, everyone with the role ``audience`` or one user (exactly one).
 
         With a ``dedupe_key`` already used, nothing is written and None is returned: a job that runs twice
         notifies once. Never put personal data in ``title`` or ``body`` (they leave the system by webhook).
         """
-        if (unit is None) == (audience is None):
-            raise ValueError("notify: give exactly one of unit or audience")
+        if sum(x is not None for x in (unit, audience, user_id)) != 1:
+            raise ValueError("notify: give exactly one of unit, audience or user_id")
         session, now = self.session, self.now
         if dedupe_key is not None:
             with session.no_autoflush:
                 if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
                     return None
-        note = Notification(created_at=now, unit=unit, audience=audience.value if audience else None, kind=kind,
+        note = Notification(created_at=now, unit=unit, audience=audience.value if audience else None,
+                            user_id=user_id, kind=kind,
                             title=title[:200], body=body, ref=ref, link=link, dedupe_key=dedupe_key)
         session.add(note)
         if unit is not None:

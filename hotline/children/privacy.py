@@ -1,0 +1,91 @@
+"""The privacy decision for a child's record (PIPL; 儿童个人信息网络保护规定), for pages, the API and exports.
+
+- ID numbers, phones and street addresses are masked for everyone by default; an unmasked view is asked
+  for with a reason and written to the audit trail (who, when, which child, why — never the data).
+- Names: in full for the people who look after the children of a place (儿童主任, 督导员, civil-affairs
+  staff of the area); masked for province-wide roles (operators, dispatchers …) until revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline.accounts.actor import Actor
+from hotline.accounts.audit import record_audit
+from hotline.accounts.privacy import mask_address, mask_name
+from hotline.children.models import Child
+from hotline.children.scopes import PROVINCE_WIDE
+from hotline.crypto import FieldCipher
+from hotline.errors import InputError
+from hotline.inputs import Choice, Spec, Text
+
+REVEAL_REASONS = {
+    "visit": "入户走访联系",
+    "verify": "核实情况",
+    "review": "数据比对核查",
+    "emergency": "紧急处置",
+    "other": "其他（须说明）",
+}
+REVEAL_SPEC = Spec([
+    Choice(name="reason", label="查看理由", choices=REVEAL_REASONS, required=True),
+    Text(name="note", label="说明", max_length=100),
+])
+
+
+@dataclass(frozen=True)
+class GuardianView:
+    relation: str
+    name: str = field(repr=False)
+    id_number: str | None = field(repr=False)
+    birth_date: Any
+    phone: str | None = field(repr=False)
+    status: str
+
+
+@dataclass(frozen=True)
+class ChildView:
+    """What one viewer is shown of one child."""
+
+    name: str = field(repr=False)
+    id_number: str | None = field(repr=False)
+    residence_address: str | None = field(repr=False)
+    household_address: str | None = field(repr=False)
+    guardians: list[GuardianView]
+    masked: bool
+
+
+def shows_names(actor: Actor) -> bool:
+    """Whether ``actor`` sees children's names in lists (the people of the place do)."""
+    return actor.role not in PROVINCE_WIDE
+
+
+def view_child(actor: Actor, child: Child) -> ChildView:
+    """The default, masked view (lists, suggestions, pages before a reveal)."""
+    name = child.name if shows_names(actor) else mask_name(child.name)
+    return ChildView(
+        name=name or "", id_number=child.id_number_masked,
+        residence_address=mask_address(child.residence_address), household_address=mask_address(child.household_address),
+        guardians=[GuardianView(g.relation, g.name if shows_names(actor) else mask_name(g.name) or "",
+                                g.id_number_masked, g.birth_date, g.phone_masked, g.status) for g in child.guardians],
+        masked=True,
+    )
+
+
+def reveal_child(session: Session, actor: Actor, child: Child, reveal: dict[str, Any], *, cipher: FieldCipher,
+                 source_ip: str | None) -> ChildView:
+    """The full record, for a reason (``REVEAL_SPEC``); audited."""
+    if reveal["reason"] == "other" and not reveal.get("note"):
+        raise InputError("选择“其他”时请说明查看理由", code="missing_field", details={"field": "note"})
+    basis = f"reveal:{reveal['reason']}" + (f" {reveal['note']}" if reveal.get("note") else "")
+    record_audit(session, actor, "reveal", f"child:{child.number}", "id_number,guardians,phones,addresses",
+                 source_ip, reason=basis)
+    return ChildView(
+        name=child.name, id_number=cipher.open(child.id_number_sealed),
+        residence_address=child.residence_address, household_address=child.household_address,
+        guardians=[GuardianView(g.relation, g.name, cipher.open(g.id_number_sealed), g.birth_date,
+                                cipher.open(g.phone_sealed), g.status) for g in child.guardians],
+        masked=False,
+    )

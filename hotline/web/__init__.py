@@ -15,11 +15,14 @@ def runtime() -> Runtime:
 def register_web(app: Flask) -> None:
     from hotline.web import (
         auth,
+        children,
         desk,
         errors,
+        field,
         health,
         home,
         kb,
+        matching,
         notifications,
         reports,
         scheduler,
@@ -33,7 +36,7 @@ def register_web(app: Flask) -> None:
     from hotline.web.api import views as api
 
     for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
-                      sentiment.bp, notifications.bp, scheduler.bp):
+                      sentiment.bp, notifications.bp, scheduler.bp, children.bp, field.bp, matching.bp):
         app.register_blueprint(blueprint)
     sessions.register_csrf(app)
     templating.register_template_globals(app)

@@ -15,16 +15,23 @@ bp = Blueprint("home", __name__)
 R = Role
 #: each role's navigation; the first entry is where it lands
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    R.OPERATOR: [("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"), ("tickets.queue", "工单查询")],
+    R.OPERATOR: [("desk.new_call", "新建工单"), ("tickets.callbacks", "回访"), ("tickets.queue", "工单查询"),
+                 ("children.register", "儿童档案")],
     R.DISPATCHER: [("tickets.queue", "工单队列"), ("sentiment.events", "舆情"), ("desk.new_call", "新建工单"),
-                   ("tickets.callbacks", "回访"), ("reports.dashboard", "统计"), ("reports.reports", "通报")],
-    R.AGENCY_STAFF: [("tickets.inbox", "本单位待办")],
+                   ("tickets.callbacks", "回访"), ("children.register", "儿童档案"), ("matching.queue", "比对复核"),
+                   ("reports.dashboard", "统计"), ("reports.reports", "通报")],
+    R.AGENCY_STAFF: [("tickets.inbox", "本单位待办"), ("children.register", "儿童档案"), ("matching.queue", "比对复核")],
     R.SUPERVISOR: [("reports.dashboard", "统计"), ("tickets.queue", "工单查询"), ("sentiment.events", "舆情"),
+                   ("children.register", "儿童档案"), ("matching.queue", "比对复核"),
                    ("reports.reports", "通报"), ("kb.review", "知识复审")],
     R.ADMIN: [("tickets.queue", "工单查询"), ("desk.new_call", "新建工单"), ("sentiment.events", "舆情"),
-              ("sentiment.feed_admin", "舆情源"), ("reports.dashboard", "统计"), ("reports.reports", "通报"),
+              ("sentiment.feed_admin", "舆情源"), ("children.register", "儿童档案"), ("matching.queue", "比对复核"),
+              ("matching.sources", "比对来源"), ("reports.dashboard", "统计"), ("reports.reports", "通报"),
               ("kb.review", "知识复审"), ("notifications.webhook_admin", "推送"),
               ("scheduler.jobs", "调度")],
+    # below county level: the field work first
+    R.CHILD_DIRECTOR: [("field.tasks", "走访任务"), ("children.register", "儿童档案")],
+    R.CHILD_SUPERVISOR: [("children.register", "儿童档案"), ("field.tasks", "走访任务")],
 }
 
 

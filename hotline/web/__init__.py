@@ -15,6 +15,7 @@ def runtime() -> Runtime:
 def register_web(app: Flask) -> None:
     from hotline.web import (
         auth,
+        child_links,
         children,
         desk,
         errors,
@@ -36,7 +37,8 @@ def register_web(app: Flask) -> None:
     from hotline.web.api import views as api
 
     for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
-                      sentiment.bp, notifications.bp, scheduler.bp, children.bp, field.bp, matching.bp):
+                      sentiment.bp, notifications.bp, scheduler.bp, children.bp, field.bp, matching.bp,
+                      child_links.bp):
         app.register_blueprint(blueprint)
     sessions.register_csrf(app)
     templating.register_template_globals(app)

@@ -13,6 +13,10 @@ from hotline.accounts.actor import SYSTEM, Actor
 from hotline.accounts.models import Role, User
 from hotline.accounts.passwords import generate_password
 from hotline.accounts.users import create_user
+from hotline.children import register
+from hotline.children.matching import check_digit
+from hotline.children.models import Child, Place
+from hotline.children.places import find_place, import_places
 from hotline.directory.units import seed_reference_data
 from hotline.knowledge.content import ImportReport, import_articles, load_kb_content
 from hotline.migrate import upgrade
@@ -23,13 +27,32 @@ from hotline.tickets import actions, intake
 from hotline.tickets.models import Ticket
 from hotline.timeutil import utcnow
 
-#: one demo account per role: (username, role, unit code, display name)
+#: one demo account per role: (username, role, unit code, display name, places looked after)
 DEMO_USERS = [
-    ("demo_operator", Role.OPERATOR, None, "演示话务员"),
-    ("demo_dispatcher", Role.DISPATCHER, None, "演示调度员"),
-    ("demo_agency", Role.AGENCY_STAFF, "civil_affairs:长春市/农安县", "农安县民政局（演示）"),
-    ("demo_supervisor", Role.SUPERVISOR, None, "演示督导"),
-    ("demo_admin", Role.ADMIN, None, "演示管理员"),
+    ("demo_operator", Role.OPERATOR, None, "演示话务员", ()),
+    ("demo_dispatcher", Role.DISPATCHER, None, "演示调度员", ()),
+    ("demo_agency", Role.AGENCY_STAFF, "civil_affairs:长春市/农安县", "农安县民政局（演示）", ()),
+    ("demo_supervisor", Role.SUPERVISOR, None, "演示督导", ()),
+    ("demo_admin", Role.ADMIN, None, "演示管理员", ()),
+    ("demo_township", Role.CHILD_SUPERVISOR, None, "合隆镇儿童督导员（演示）", ("长春市/农安县/合隆镇",)),
+    ("demo_director", Role.CHILD_DIRECTOR, None, "陈家店村儿童主任（演示）",
+     ("长春市/农安县/合隆镇/陈家店村", "长春市/农安县/合隆镇/合隆村")),
+]
+DEMO_PLACES = Path(__file__).with_name("data") / "demo_places.csv"
+#: fabricated children (no real people): (name, 18-digit ID without its check digit, village, category,
+#: assessment, concerns, guardians as (relation, name, status, phone))
+DEMO_CHILDREN = [
+    ("王小雨", "22012220160412002", "陈家店村", "left_behind", "fair", (),
+     (("father", "王建军", "away", "13600000001"), ("grandparent", "王桂兰", "normal", "13600000002"))),
+    ("刘思源", "22012220130905003", "陈家店村", "guardianship_hardship", "concern", ("parent_prison_rehab",),
+     (("father", "刘志刚", "imprisoned", None), ("mother", "张丽", "missing", None),
+      ("grandparent", "刘德福", "normal", "13600000003"))),
+    ("陈佳怡", "22012220180121004", "合隆村", "self_hardship", "concern", ("disabled",),
+     (("mother", "陈秀梅", "normal", "13600000004"),)),
+    ("李浩然", "22012220150630005", "合隆村", "left_behind", "good", (),
+     (("mother", "赵晓红", "away", "13600000005"), ("grandparent", "李成", "normal", "13600000006"))),
+    ("孙梦琪", "22012220170818006", "哈拉海村", "family_hardship", "fair", ("poor_family",),
+     (("father", "孙强", "seriously_ill", "13600000007"),)),
 ]
 
 # Fabricated demo calls (no real people). (text, category, kind, urgency, prefecture, county, action plan)
@@ -98,6 +121,7 @@ class InitReport:
     demo_credentials: list[tuple[str, str, str]] = field(default_factory=list)
     demo_tickets: int = 0
     demo_sentiment: int = 0
+    demo_children: int = 0
 
 
 def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
@@ -113,11 +137,16 @@ def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
         return report
     with state.db.transaction() as session:
         existing = set(session.scalars(select(User.username)))
-        for username, role, unit, display in DEMO_USERS:
+        import_places(session, DEMO_PLACES.read_text(encoding="utf-8"))
+        for username, role, unit, display, paths in DEMO_USERS:
             if username not in existing:
                 password = generate_password()
-                create_user(session, username, role, password, unit_code=unit, display_name=display)
+                create_user(session, username, role, password, unit_code=unit, display_name=display,
+                            places=[find_place(session, p) for p in paths])
                 report.demo_credentials.append((username, role.value, password))
+    with state.db.transaction() as session:
+        if (session.scalar(select(func.count(Child.id))) or 0) == 0:
+            report.demo_children = _demo_children(session, state)
     with state.db.transaction() as session:
         if (session.scalar(select(func.count(Ticket.id))) or 0) == 0:
             report.demo_tickets = _demo_tickets(session, state)
@@ -142,6 +171,23 @@ def _demo_sentiment(state: Runtime) -> int:
     for row, moment in zip(rows, moments, strict=True):
         row["published_at"] = (end - (last - moment) * scale).isoformat()
     return sum(outcome.status == "accepted" for outcome in ingest_batch(state, rows))
+
+
+def _demo_children(session, state: Runtime) -> int:  # noqa: ANN001
+    director = session.scalar(select(User).where(User.username == "demo_director"))
+    actor = Actor("user", "demo_director", Role.CHILD_DIRECTOR, None, director.id if director else None,
+                  places=frozenset(p.id for p in director.places) if director else frozenset())
+    villages = {p.name: p for p in session.scalars(select(Place))}
+    now = utcnow()
+    for name, first17, village, category, assessment, concerns, guardians in DEMO_CHILDREN:
+        values = {f.name: None for f in register.CHILD_SPEC.fields}
+        values.update(name=name, id_number=first17 + check_digit(first17), residence_place=villages[village].id,
+                      category=category, assessment=assessment, concerns=list(concerns))
+        people = [{"relation": r, "name": n, "status": st, "phone": ph, "id_number": None, "birth_date": None}
+                  for r, n, st, ph in guardians]
+        who = actor if villages[village].id in actor.places else SYSTEM
+        register.create_child(session, who, values, people, cipher=state.cipher, now=now)
+    return len(DEMO_CHILDREN)
 
 
 def _demo_tickets(session, state: Runtime) -> int:  # noqa: ANN001

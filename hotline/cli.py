@@ -109,10 +109,11 @@ def init(demo: bool) -> None:
         if report.demo_credentials:
             click.echo("演示账号（密码只显示这一次，请妥善保存）：")
             for username, role, password in report.demo_credentials:
-                click.echo(f"  {role:<13} {username:<16} {password}")
+                click.echo(f"  {role:<16} {username:<16} {password}")
         else:
             click.echo("演示账号已存在（密码只在首次创建时显示；可用 hotline user set-password 重设）。")
-        click.echo(f"演示工单：新增 {report.demo_tickets} 张；演示舆情：新增 {report.demo_sentiment} 条")
+        click.echo(f"演示工单：新增 {report.demo_tickets} 张；演示舆情：新增 {report.demo_sentiment} 条；"
+                   f"演示儿童档案：新增 {report.demo_children} 份")
 
 
 @main.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +31,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.directory.models import AgencyUnit, Region
 from hotline.orm import Base, UTCDateTime
 from hotline.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from hotline.accounts.models import User
 
 
 class PlaceLevel(StrEnum):
@@ -132,6 +135,7 @@ class Child(Base):
     residence_place: Mapped[Place] = relationship(foreign_keys=[residence_place_id])
     household_place: Mapped[Place | None] = relationship(foreign_keys=[household_place_id])
     county: Mapped[Region] = relationship()
+    director: Mapped[User | None] = relationship("User")
 
 
 class GuardianStatus(StrEnum):

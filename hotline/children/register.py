@@ -171,6 +171,12 @@ def _snapshot(child: Child) -> dict[str, Any]:
 
 
 _SEALED = ("id_number", "phone")
+#: how a version's changed fields are named on the child's page
+FIELD_NAMES = {"name": "姓名", "id_number": "身份证号", "birth_date": "出生日期", "gender": "性别",
+               "residence_place_id": "居住地", "residence_address": "居住地址", "household_place_id": "户籍地",
+               "household_address": "户籍地址", "village_id": "负责村", "category": "类别", "assessment": "监护状况",
+               "concerns": "重点关注情形", "director_id": "儿童主任", "status": "状态", "notes": "备注",
+               "guardians": "监护人"}
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -208,15 +214,18 @@ def record_version(session: Session, child: Child, actor: Actor, reason: str, ch
 
 def _apply(session: Session, actor: Actor, child: Child, values: dict[str, Any],
            guardians: list[dict[str, Any]], cipher: FieldCipher) -> None:
+    # a sealed field left blank on an edit keeps what is stored (the form never shows it)
     id_number = normalise_id(values.get("id_number"), "id_number")
+    if id_number is None and child.id_number_sealed:
+        id_number = cipher.open(child.id_number_sealed)
     birth, gender = _birth_and_gender(id_number, values.get("birth_date"), values.get("gender"))
-    if id_number is not None:
+    residence = _place(session, actor, values["residence_place"], "residence_place", in_scope=True)
+    if id_number is not None:  # after the scope check: nobody probes the register from outside it
         duplicate = session.scalar(select(Child.number).where(Child.id_number_digest == cipher.digest(id_number),
                                                               Child.id != (child.id or 0)))
         if duplicate:
             raise InputError(f"该身份证号已登记（档案号 {duplicate}）", code="duplicate_child",
                              details={"field": "id_number", "number": duplicate})
-    residence = _place(session, actor, values["residence_place"], "residence_place", in_scope=True)
     household = _place(session, actor, values.get("household_place"), "household_place", in_scope=False)
     village = _place(session, actor, values.get("village"), "village", in_scope=False) or residence
     assert residence is not None and village is not None
@@ -237,10 +246,11 @@ def _apply(session: Session, actor: Actor, child: Child, values: dict[str, Any],
         target = existing[i] if i < len(existing) else Guardian()
         if i >= len(existing):
             child.guardians.append(target)
-        gid = normalise_id(g.get("id_number"), f"g{i + 1}_id_number")
+        gid = normalise_id(g.get("id_number"), f"g{i + 1}_id_number") or cipher.open(target.id_number_sealed)
+        phone = phone_digits(g.get("phone")) or cipher.open(target.phone_sealed)
         target.relation, target.name = g["relation"], g["name"]
         _seal(target, "id_number", gid, cipher)
-        _seal(target, "phone", phone_digits(g.get("phone")), cipher, mask_phone)
+        _seal(target, "phone", phone, cipher, mask_phone)
         target.birth_date = g.get("birth_date") or (date.fromisoformat(f"{gid[6:10]}-{gid[10:12]}-{gid[12:14]}")
                                                     if gid else None)
         target.status = g.get("status") or "normal"
@@ -249,8 +259,9 @@ def _apply(session: Session, actor: Actor, child: Child, values: dict[str, Any],
 
 
 def create_child(session: Session, actor: Actor, values: dict[str, Any], guardians: list[dict[str, Any]], *,
-                 cipher: FieldCipher, now: datetime) -> Child:
-    """Register a child (in a village of the actor's scope) and plan its first home visit."""
+                 cipher: FieldCipher, now: datetime, ticket_number: str | None = None) -> Child:
+    """Register a child (in a village of the actor's scope) and plan its first home visit; with
+    ``ticket_number`` (创建自工单) the ticket is linked to the new child."""
     if actor.role not in EDITORS:
         raise Forbidden("您的角色不能登记儿童", code="forbidden")
     child = Child(number=f"tmp-{secrets.token_hex(8)}", version=0, created_at=now, updated_at=now, guardians=[])
@@ -260,6 +271,10 @@ def create_child(session: Session, actor: Actor, values: dict[str, Any], guardia
     child.number = f"ET{child.id:08d}"
     record_version(session, child, actor, "create", _diff({}, _snapshot(child)), now)
     visits.schedule_next(session, child, since=now, now=now)
+    if ticket_number:
+        from hotline.children.links import link
+
+        link(session, actor, child.number, ticket_number=ticket_number, now=now)
     session.flush()
     return child
 
@@ -278,6 +293,22 @@ def update_child(session: Session, actor: Actor, number: str, values: dict[str, 
         visits.schedule_next(session, child, since=visits.last_visit_day(session, child) or now, now=now)
     session.flush()
     return child
+
+
+def form_values(child: Child) -> dict[str, Any]:
+    """The edit form's initial values (sealed fields stay empty: typing a new ID number replaces it)."""
+    values: dict[str, Any] = {
+        "name": child.name, "birth_date": child.birth_date.isoformat() if child.birth_date else "",
+        "gender": child.gender, "residence_place": child.residence_place_id,
+        "residence_address": child.residence_address, "household_place": child.household_place_id,
+        "household_address": child.household_address, "village": child.village_id, "category": child.category,
+        "assessment": child.assessment, "concerns": child.concerns or [], "status": child.status,
+        "notes": child.notes, "director": child.director.username if child.director else None,
+    }
+    for i, g in enumerate(child.guardians, start=1):
+        values.update({f"g{i}_relation": g.relation, f"g{i}_name": g.name, f"g{i}_status": g.status,
+                       f"g{i}_birth_date": g.birth_date.isoformat() if g.birth_date else ""})
+    return values
 
 
 def versions(session: Session, child: Child) -> list[ChildVersion]:

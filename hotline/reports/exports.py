@@ -49,19 +49,19 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def to_csv(rows: list[list[str]]) -> bytes:
+def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(HEADER)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so that Excel reads UTF-8
 
 
-def to_xlsx(rows: list[list[str]]) -> bytes:
+def to_xlsx(rows: list[list[str]], header: list[str] = HEADER, title: str = "工单") -> bytes:
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("工单")
-    sheet.append(HEADER)
+    sheet = book.create_sheet(title)
+    sheet.append(header)
     for row in rows:
         sheet.append([_cell(v) for v in row])
     out = io.BytesIO()

@@ -1,0 +1,136 @@
+"""The register in the console: registering a child through the form, the masked page and the audited
+reveal, editing without losing sealed fields, scopes (404 for another village), and exports that need a
+supervisor's approval, downloaded once."""
+
+import csv
+import io
+from itertools import count
+
+from children_support import PASSWORD, places
+from sqlalchemy import select
+
+from hotline.accounts.models import AuditEntry
+from hotline.accounts.users import create_user
+from hotline.children.models import Child
+
+CHILD_ID = "220122201503070023"
+FATHER_ID = "22012219850214011X"
+_ids = count(1)
+
+
+def place_user(state, new_browser, role: str, *names: str):  # noqa: ANN001, ANN201
+    username = f"p{role[:8]}{next(_ids)}"
+    with state.db.transaction() as session:
+        by_name = places(session)
+        create_user(session, username, role, PASSWORD, places=[by_name[n] for n in names])
+    browser = new_browser()
+    browser.get("/login")
+    assert browser.post("/login", {"username": username, "password": PASSWORD}).status_code == 302
+    browser.get("/console/children/")  # a page carrying the session's fresh CSRF token
+    return browser
+
+
+def child_form(village_id: int, **extra) -> dict:  # noqa: ANN003
+    form = {"name": "赵小川", "id_number": CHILD_ID, "residence_place": str(village_id),
+            "residence_address": "合隆镇陈家店村五社8号", "category": "left_behind", "assessment": "fair",
+            "g1_relation": "father", "g1_name": "赵大山", "g1_id_number": FATHER_ID, "g1_phone": "13912345678",
+            "g1_status": "away"}
+    form.update(extra)
+    return form
+
+
+def village_id(state, name: str = "陈家店村") -> int:  # noqa: ANN001
+    with state.db.transaction() as session:
+        return places(session)[name].id
+
+
+def test_register_view_reveal_and_edit(state, new_browser):
+    director = place_user(state, new_browser, "child_director", "陈家店村")
+    page = director.get("/console/children/new")
+    assert page.status_code == 200 and "陈家店村" in page.get_data(as_text=True)
+    assert "合隆村" not in page.get_data(as_text=True)  # only the director's villages are offered
+    bad = director.post("/console/children/new", child_form(village_id(state), id_number=CHILD_ID[:-1] + "5"))
+    assert bad.status_code == 422 and "校验不通过" in bad.get_data(as_text=True)
+    assert "赵小川" in bad.get_data(as_text=True)  # what was typed is kept
+    done = director.post("/console/children/new", child_form(village_id(state)))
+    assert done.status_code == 302
+    number = done.headers["Location"].rsplit("/", 1)[-1]
+    html = director.get(f"/console/children/{number}").get_data(as_text=True)
+    assert "220122********0023" in html and CHILD_ID not in html and "139****5678" in html
+    assert "留守儿童关爱服务" in html  # the benefits the record suggests
+    revealed = director.post(f"/console/children/{number}/reveal", {"reason": "visit"}).get_data(as_text=True)
+    assert CHILD_ID in revealed and "13912345678" in revealed
+    with state.db.transaction(readonly=True) as session:
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.object_ref == f"child:{number}")).all()
+        assert [a.event for a in audit] == ["reveal"]
+    # editing with the sealed fields left blank keeps them
+    form = child_form(village_id(state), id_number="", g1_id_number="", g1_phone="", assessment="concern")
+    assert director.post(f"/console/children/{number}/edit", form).status_code == 302
+    with state.db.transaction(readonly=True) as session:
+        child = session.scalar(select(Child).where(Child.number == number))
+        assert state.cipher.open(child.id_number_sealed) == CHILD_ID
+        assert state.cipher.open(child.guardians[0].phone_sealed) == "13912345678"
+        assert child.assessment == "concern" and child.version == 2
+    assert "第 2 版" in director.get(f"/console/children/{number}").get_data(as_text=True)
+
+
+def test_another_village_is_not_found(state, new_browser):
+    here = place_user(state, new_browser, "child_director", "陈家店村")
+    there = place_user(state, new_browser, "child_director", "合隆村")
+    resp = here.post("/console/children/new", child_form(village_id(state)))
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    number = resp.headers["Location"].rsplit("/", 1)[-1]
+    assert there.get(f"/console/children/{number}").status_code == 404
+    assert number not in there.get("/console/children/").get_data(as_text=True)
+    assert number in here.get("/console/children/").get_data(as_text=True)
+    # and a form posted for a village out of scope is refused
+    assert there.post("/console/children/new", child_form(village_id(state))).status_code == 403
+
+
+def test_operator_sees_masked_names(state, new_browser, login):
+    director = place_user(state, new_browser, "child_director", "陈家店村")
+    number = director.post("/console/children/new", child_form(village_id(state))).headers["Location"].rsplit("/", 1)[-1]
+    html = login("operator").get(f"/console/children/{number}").get_data(as_text=True)
+    assert "赵**" in html and "赵小川" not in html
+
+
+def test_export_needs_a_supervisors_approval_and_is_downloaded_once(state, new_browser, login):
+    director = place_user(state, new_browser, "child_director", "陈家店村")
+    director.post("/console/children/new", child_form(village_id(state)))
+    township = place_user(state, new_browser, "child_supervisor", "合隆镇")
+    assert township.post("/console/children/exports", {"reason": "季度更新全国儿童福利信息系统"}).status_code == 302
+    with state.db.transaction(readonly=True) as session:
+        from hotline.children.models import ExportRequest
+
+        request_id = session.scalars(select(ExportRequest.id).order_by(ExportRequest.id.desc())).first()
+    # not approved yet: no file
+    early = township.post(f"/console/children/exports/{request_id}/download", {"format": "csv"})
+    assert early.status_code == 302
+    supervisor = login("supervisor")
+    assert supervisor.post(f"/console/children/exports/{request_id}/decide", {"decision": "approve"}).status_code == 302
+    assert director.post(f"/console/children/exports/{request_id}/download", {"format": "csv"}).status_code == 404
+    got = township.post(f"/console/children/exports/{request_id}/download", {"format": "csv"})
+    assert got.status_code == 200 and got.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(got.get_data().decode("utf-8-sig"))))
+    assert rows[0][0] == "档案号" and any("220122********0023" in r for r in rows[1:])
+    assert CHILD_ID not in got.get_data().decode("utf-8-sig")
+    again = township.post(f"/console/children/exports/{request_id}/download", {"format": "csv"})
+    assert again.status_code == 302  # downloaded once
+    with state.db.transaction(readonly=True) as session:
+        events = [a.event for a in session.scalars(select(AuditEntry).where(
+            AuditEntry.object_ref == f"register_export:{request_id}").order_by(AuditEntry.id))]
+        assert events == ["export_request", "export_approved", "export"]
+
+
+def test_a_supervisor_cannot_approve_their_own_export(state, login):
+    supervisor = login("supervisor")
+    assert supervisor.post("/console/children/exports", {"reason": "抽查"}).status_code == 302
+    with state.db.transaction(readonly=True) as session:
+        from hotline.children.models import ExportRequest
+
+        request_id = session.scalars(select(ExportRequest.id).order_by(ExportRequest.id.desc())).first()
+    supervisor.post(f"/console/children/exports/{request_id}/decide", {"decision": "approve"})
+    with state.db.transaction(readonly=True) as session:
+        from hotline.children.models import ExportRequest
+
+        assert session.get(ExportRequest, request_id).status == "pending"

@@ -179,7 +179,8 @@ def user_places(username: str, places: tuple[str, ...]) -> None:
     with _runtime() as runtime, runtime.db.transaction() as session:
         found = [find_place(session, p) for p in places]
         set_places(session, username, found)
-    click.echo(f"已更新 {username} 的负责地点：{'、'.join(p.label for p in found)}")
+        labels = "、".join(p.label for p in found)
+    click.echo(f"已更新 {username} 的负责地点：{labels}")
 
 
 @main.group()

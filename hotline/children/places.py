@@ -11,7 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hotline.children.models import Place, PlaceLevel
@@ -69,11 +69,12 @@ def import_places(session: Session, text: str) -> PlaceImport:
     existing = {(p.county_id, p.parent_id, p.name): p for p in session.scalars(select(Place))}
     added = seen = 0
 
-    def place(county: Region, parent: Place | None, name: str, level: str, code: str | None) -> Place:
+    def place(county: Region, parent: Place | None, name: str, level: str, code: str | None, *,
+              counted: bool) -> Place:
         nonlocal added, seen
         key = (county.id, parent.id if parent else None, name)
         if key in existing:
-            seen += 1
+            seen += counted
             return existing[key]
         found = Place(name=name, level=level, county=county, parent=parent, code=code)
         session.add(found)
@@ -100,11 +101,35 @@ def import_places(session: Session, text: str) -> PlaceImport:
                              details={"line": line})
         if code is not None and not (code.isdigit() and len(code) <= 12):
             raise InputError(f"第 {line} 行：区划代码须为不超过 12 位的数字", code="bad_csv", details={"line": line})
-        town = place(county, None, township, PlaceLevel.TOWNSHIP, None if village else code)
+        town = place(county, None, township, PlaceLevel.TOWNSHIP, None if village else code, counted=not village)
         if village:
-            place(county, town, village, PlaceLevel.VILLAGE, code)
+            place(county, town, village, PlaceLevel.VILLAGE, code, counted=True)
     session.flush()
     return PlaceImport(added=added, existing=seen)
+
+
+def import_upload(session: Session, filename: str | None, data: bytes) -> PlaceImport:
+    """An uploaded CSV (UTF-8, with or without BOM; GB18030 as Excel writes it)."""
+    if not filename or not filename.lower().endswith(".csv"):
+        raise InputError("请上传 .csv 文件（表头：区县,乡镇（街道）,村（社区）[,区划代码]）", code="bad_file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError("无法识别文件编码，请另存为 UTF-8 CSV", code="bad_file") from None
+    return import_places(session, text)
+
+
+def counts_by_county(session: Session) -> list[tuple[str, int, int]]:
+    """(county path, townships, villages) for every county that has places."""
+    rows = session.execute(select(Region.path, Place.level, func.count()).join(Place, Place.county_id == Region.id)
+                           .group_by(Region.path, Place.level).order_by(Region.path))
+    out: dict[str, list[int]] = {}
+    for path, level, n in rows:
+        out.setdefault(path, [0, 0])[0 if level == PlaceLevel.TOWNSHIP else 1] = n
+    return [(path, t, v) for path, (t, v) in out.items()]
 
 
 def find_place(session: Session, path: str) -> Place:

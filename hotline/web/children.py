@@ -9,7 +9,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.children import exports, history, listing, privacy, register, rules
+from hotline.accounts.models import Role
+from hotline.children import exports, history, listing, places, privacy, register, rules
 from hotline.children.models import Child
 from hotline.children.scopes import EDITORS, get_child, villages_in_scope
 from hotline.children.visits import local_day
@@ -113,6 +114,25 @@ def reveal(db: Session, actor: Actor, number: str) -> Any:
         flash_error(exc)
         return _child_page(db, actor, found, privacy.view_child(actor, found), exc.status)
     return _child_page(db, actor, found, shown)
+
+
+@bp.route("/places", methods=["GET", "POST"])
+@console_view(roles=(Role.ADMIN,))
+def place_admin(db: Session, actor: Actor) -> Any:
+    """乡镇、村名单: the admin uploads the CSV (the same format as ``hotline places import``)."""
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            with db.begin_nested():
+                result = places.import_upload(db, upload.filename if upload else None,
+                                              upload.read() if upload else b"")
+            flash(f"新增 {result.added} 个地点，已存在 {result.existing} 个", "ok")
+            return redirect(url_for("children.place_admin"))
+        except HotlineError as exc:
+            flash_error(exc)
+            status = exc.status
+    return render_template("children/places.html", counts=places.counts_by_county(db)), status
 
 
 @bp.route("/exports", methods=["GET", "POST"])

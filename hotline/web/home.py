@@ -26,7 +26,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
                    ("reports.reports", "通报"), ("kb.review", "知识复审")],
     R.ADMIN: [("tickets.queue", "工单查询"), ("desk.new_call", "新建工单"), ("sentiment.events", "舆情"),
               ("sentiment.feed_admin", "舆情源"), ("children.register", "儿童档案"), ("matching.queue", "比对复核"),
-              ("matching.sources", "比对来源"), ("reports.dashboard", "统计"), ("reports.reports", "通报"),
+              ("matching.sources", "比对来源"), ("children.place_admin", "乡村名单"), ("reports.dashboard", "统计"), ("reports.reports", "通报"),
               ("kb.review", "知识复审"), ("notifications.webhook_admin", "推送"),
               ("scheduler.jobs", "调度")],
     # below county level: the field work first

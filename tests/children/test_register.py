@@ -1,7 +1,6 @@
 """The register: GB 11643 validation, sealed ID numbers and phones, versions with who and when, scopes
 (a 儿童主任 sees only their villages, a 督导员 their township, county staff their county), reveals audited."""
 
-from datetime import timedelta
 
 import pytest
 from children_support import add_child, get, guardian, person, places

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from hotline.accounts.models import ApiToken, User
+from hotline.children.models import Child
 from hotline.cli import given, main
 from hotline.sentiment.models import SentimentEvent, SentimentItem
 from hotline.tickets.models import Ticket
@@ -33,16 +34,18 @@ def test_init_demo_is_idempotent_and_prints_passwords_once(run, state):
     first = run("init", "--demo")
     assert first.exit_code == 0, first.output
     printed = demo_passwords(first.output)
-    assert set(printed) == {"operator", "dispatcher", "agency_staff", "supervisor", "admin"}
+    assert set(printed) == {"operator", "dispatcher", "agency_staff", "supervisor", "admin", "child_supervisor",
+                            "child_director"}
     passwords = set(printed.values())
-    assert len(passwords) == 5 and all(len(p) >= 12 for p in passwords)
+    assert len(passwords) == 7 and all(len(p) >= 12 for p in passwords)
     second = run("init", "--demo")
     assert second.exit_code == 0
     assert not any(p in second.output for p in passwords)
     assert "已存在" in second.output
     with state.db.transaction(readonly=True) as session:
-        assert session.scalar(select(func.count(User.id))) == 5
+        assert session.scalar(select(func.count(User.id))) == 7
         assert session.scalar(select(func.count(Ticket.id))) == 6
+        assert session.scalar(select(func.count(Child.id))) == 5  # fabricated demo children, once
         # the demo sentiment items: stored once, grouped into their six stories, the newest an hour old
         assert session.scalar(select(func.count(SentimentItem.id))) == 36
         assert session.scalar(select(func.count(SentimentEvent.id))) == 6
@@ -56,10 +59,11 @@ def test_init_demo_is_idempotent_and_prints_passwords_once(run, state):
 def test_demo_passwords_are_not_fixed(run, state):
     first = run("init", "--demo").output
     with state.db.transaction() as session:  # a fresh installation (rolled back with the test)
-        for table in ("ticket_events", "ticket_co_units", "tickets", "users"):
+        for table in ("ticket_events", "ticket_co_units", "tickets", "visit_tasks", "child_versions", "guardians",
+                      "children", "user_places", "users"):
             session.execute(text(f"DELETE FROM {table}"))
     second = run("init", "--demo").output
-    assert len(demo_passwords(second)) == 5
+    assert len(demo_passwords(second)) == 7
     assert not set(demo_passwords(first).values()) & set(demo_passwords(second).values())
 
 
@@ -166,3 +170,29 @@ def test_kb_import_is_idempotent_and_kb_search_finds_the_plan(run):
     assert result.exit_code == 0 and "新增 0，更新 0，删除 0" in result.output
     hits = json.loads(run("kb", "search", "父母一方坐牢孩子算困境儿童吗", "--limit", "3", "--json").output)
     assert hits[0]["id"] == "jilin-action-plan-2024#二(二)3"
+
+
+def test_places_import_and_place_scoped_users(run, state, tmp_path):
+    csv_file = tmp_path / "places.csv"
+    csv_file.write_text("区县,乡镇（街道）,村（社区）,区划代码\n农安县,巴吉垒镇,,\n长春市/农安县,巴吉垒镇,王家村,220122105201\n"
+                        "农安县,巴吉垒镇,赵家村,\n",
+                        encoding="utf-8-sig")
+    first = run("places", "import", str(csv_file))
+    assert first.exit_code == 0 and "新增 3 个地点" in first.output, first.output
+    assert "新增 0 个地点，已存在 3 个" in run("places", "import", str(csv_file)).output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("区县,乡镇（街道）,村（社区）\n农安县,巴吉垒镇,李家村\n火星县,某镇,\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["places", "import", str(bad)], obj=given(state))
+    assert refused.exit_code != 0 and "第 3 行" in refused.output and "火星县" in refused.output
+    made = run("user", "create", "--username", "zhuren.wang", "--role", "child_director", "--place",
+               "长春市/农安县/巴吉垒镇/王家村", "--password-stdin", input="Strong-Passw0rd-1\n")
+    assert made.exit_code == 0, made.output
+    no_place = CliRunner().invoke(main, ["user", "create", "--username", "zhuren.li", "--role", "child_director",
+                                         "--password-stdin"], obj=given(state), input="Strong-Passw0rd-1\n")
+    assert no_place.exit_code != 0 and "--place" in no_place.output
+    moved = run("user", "places", "--username", "zhuren.wang", "--place", "农安县/巴吉垒镇/王家村", "--place",
+                "长春市/农安县/巴吉垒镇/赵家村")
+    assert moved.exit_code == 0 and "赵家村" in moved.output, moved.output
+    with state.db.transaction(readonly=True) as session:
+        user = session.scalar(select(User).where(User.username == "zhuren.wang"))
+        assert {p.name for p in user.places} == {"王家村", "赵家村"}

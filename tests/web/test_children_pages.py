@@ -134,3 +134,17 @@ def test_a_supervisor_cannot_approve_their_own_export(state, login):
         from hotline.children.models import ExportRequest
 
         assert session.get(ExportRequest, request_id).status == "pending"
+
+
+def test_admin_uploads_the_places_csv(login):
+    admin = login("admin")
+    assert admin.get("/console/children/places").status_code == 200
+    body = "区县,乡镇（街道）,村（社区）\n农安县,青山口乡,,\n农安县,青山口乡,东岗村\n".encode("gb18030")
+    done = admin.post("/console/children/places", {"file": (io.BytesIO(body), "places.csv")},
+                      content_type="multipart/form-data")
+    assert done.status_code == 302
+    page = admin.get("/console/children/places", follow_redirects=True).get_data(as_text=True)
+    assert "新增 2 个地点" in page and "长春市 农安县" in page
+    wrong = admin.post("/console/children/places", {"file": (io.BytesIO(b"x"), "places.txt")},
+                       content_type="multipart/form-data")
+    assert wrong.status_code == 422 and ".csv" in wrong.get_data(as_text=True)

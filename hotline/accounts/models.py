@@ -97,3 +97,7 @@ class AuditEntry(Base):
     #: why the data was viewed: the basis (taker, lead unit) or the reason a person gave for a reveal
     reason: Mapped[str | None] = mapped_column(String(200))
     source_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+# User.places names the children package's tables: they must be mapped wherever users are loaded
+import hotline.children.models  # noqa: E402, F401

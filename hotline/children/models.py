@@ -339,6 +339,9 @@ class MatchReview(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     alerts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the deadline sweep's 督办: the unit a late review was escalated to, and how often
+    escalated_unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"))
+    supervision_count: Mapped[int] = mapped_column(Integer, default=0)
     #: what was done: the action's key and the reviewer's note
     action: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
@@ -346,7 +349,8 @@ class MatchReview(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     child: Mapped[Child] = relationship(lazy="joined")
-    unit: Mapped[AgencyUnit] = relationship(lazy="joined")
+    unit: Mapped[AgencyUnit] = relationship(lazy="joined", foreign_keys=[unit_id])
+    escalated_unit: Mapped[AgencyUnit | None] = relationship(foreign_keys=[escalated_unit_id])
     source_list: Mapped[AgencyList] = relationship(lazy="joined")
 
 

@@ -234,6 +234,8 @@ def upgrade() -> None:
     sa.Column('due_at', hotline.orm.UTCDateTime(), nullable=False),
     sa.Column('alert_at', hotline.orm.UTCDateTime(), nullable=True),
     sa.Column('alerts', sa.JSON(), nullable=False),
+    sa.Column('escalated_unit_id', sa.Integer(), nullable=True),
+    sa.Column('supervision_count', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('decided_by', sa.String(length=96), nullable=True),
@@ -242,6 +244,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['guardian_id'], ['guardians.id'], name=op.f('fk_match_reviews_guardian_id_guardians'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['list_id'], ['agency_lists.id'], name=op.f('fk_match_reviews_list_id_agency_lists')),
     sa.ForeignKeyConstraint(['record_id'], ['agency_records.id'], name=op.f('fk_match_reviews_record_id_agency_records'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['escalated_unit_id'], ['agency_units.id'], name=op.f('fk_match_reviews_escalated_unit_id_agency_units')),
     sa.ForeignKeyConstraint(['unit_id'], ['agency_units.id'], name=op.f('fk_match_reviews_unit_id_agency_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_match_reviews')),
     sa.UniqueConstraint('number', name=op.f('uq_match_reviews_number'))

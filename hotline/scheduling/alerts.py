@@ -1,6 +1,7 @@
 """When the deadline sweep acts on one clock, as a pure function of the clock, what was already done and
-the time (no database): reminders at 2/3 of the time and 2 hours before the deadline, ``overdue`` at the
-deadline, and one escalation (督办升级) per further working day while a level above exists.
+the time (no database): reminders at 2/3 of the time and 2 hours before the deadline (or at the moments
+the clock names: a home visit is reminded three days before), ``overdue`` at the deadline, and one
+escalation (督办升级) per further working day while a level above exists.
 
 What was done is remembered per clock *and deadline* (``{"due": iso, "done": [stage, …]}``): a new
 deadline (re-dispatch, an approved extension) starts a fresh record, and a stage once done is never
@@ -18,6 +19,7 @@ from hotline.tickets.deadlines import DeadlinePolicy
 
 REMIND_SHARE = 2 / 3
 REMIND_BEFORE = timedelta(hours=2)
+#: the default reminders (a clock may name its own: ``ClockRun.reminders``)
 REMINDERS = ("remind_2_3", "remind_2h")
 OVERDUE = "overdue"
 DUE = "due"  # a clock with no reminders or escalation (the callback clock): one stage at the deadline
@@ -38,6 +40,9 @@ class ClockRun:
     levels_above: int = 0
     #: False: only a ``due`` stage (the callback clock)
     supervised: bool = True
+    #: reminders of the clock's own, as (stage, how long before the deadline), in place of the 2/3 and
+    #: 2-hour ones; each stage name starts with ``remind_`` (a home visit: ``("remind_3d", …)``)
+    reminders: tuple[tuple[str, timedelta], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,19 +61,41 @@ def levels_above(unit: Any) -> int:
     return LEVELS_ABOVE.get(unit.level, 0) if unit is not None else 0
 
 
-def stages(run: ClockRun, policy: DeadlinePolicy) -> list[tuple[str, datetime]]:
-    """Every stage of the clock and its moment, in time order."""
+def is_reminder(stage: str) -> bool:
+    return stage.startswith("remind_")
+
+
+def _up_to_due(run: ClockRun) -> list[tuple[str, datetime]]:
+    """The stages until the deadline (reminders, then overdue or due): no calendar needed."""
     if not run.supervised:
         return [(DUE, run.due)]
     out: list[tuple[str, datetime]] = []
-    span = run.due - run.start
-    share = run.start + span * REMIND_SHARE
-    if share > run.start:
-        out.append(("remind_2_3", share))
-    before = run.due - REMIND_BEFORE
-    if before > run.start and before != share:
-        out.append(("remind_2h", before))
+    if run.reminders:
+        for name, ahead in run.reminders:
+            if run.due - ahead > run.start:  # a reminder that would come before the clock started is skipped
+                out.append((name, run.due - ahead))
+    else:
+        span = run.due - run.start
+        share = run.start + span * REMIND_SHARE
+        if share > run.start:
+            out.append(("remind_2_3", share))
+        before = run.due - REMIND_BEFORE
+        if before > run.start and before != share:
+            out.append(("remind_2h", before))
     out.append((OVERDUE, run.due))
+    return out
+
+
+def first_moment(run: ClockRun) -> datetime:
+    """When a fresh clock first needs the sweep (its first reminder, or its deadline)."""
+    return min(at for _, at in _up_to_due(run))
+
+
+def stages(run: ClockRun, policy: DeadlinePolicy) -> list[tuple[str, datetime]]:
+    """Every stage of the clock and its moment, in time order."""
+    out = _up_to_due(run)
+    if not run.supervised:
+        return out
     moment = run.due
     for level in range(1, run.levels_above + 1):
         # still overdue after one more working day (调休 and holidays as for the deadlines themselves)
@@ -94,7 +121,7 @@ def advance(run: ClockRun, done: list[str], now: datetime, policy: DeadlinePolic
     plan = stages(run, policy)
     passed = [(s, at) for s, at in plan if at <= now and s not in done]
     fired: list[Firing] = []
-    reminders = [s for s, _ in passed if s in REMINDERS]
+    reminders = [s for s, _ in passed if is_reminder(s)]
     if reminders and now < run.due:
         fired.append(Firing(run.name, "remind", reminders[-1], run.due))
     if any(s == OVERDUE for s, _ in passed):
@@ -139,7 +166,7 @@ def flags(memory: Mapping[str, Any] | None, escalated_to: Any = None) -> dict[st
                            "escalated_to": escalated_to.code if escalated_to is not None else None}
     for clock, rec in (memory or {}).items():
         done = rec.get("done", [])
-        if any(s in REMINDERS for s in done):
+        if any(is_reminder(s) for s in done):
             out["reminded"].append(clock)
         if OVERDUE in done:
             out["overdue"].append(clock)

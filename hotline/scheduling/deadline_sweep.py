@@ -1,11 +1,18 @@
-"""The deadline sweep (every minute): reminders, overdue flags and 督办 escalation on tickets and
-verification leads, and callbacks falling due. It reads only what is due (``alert_at <= now``, through an
-index), writes the timeline events ``remind`` / ``overdue`` / ``escalate`` (the clock in ``data``) and the
-notifications, and leaves each item's next ``alert_at``. Runs in the job's one transaction; flushes.
+"""The deadline sweep (every minute): reminders, overdue flags and 督办 escalation on tickets,
+verification leads and home-visit tasks, and callbacks falling due. It reads only what is due
+(``alert_at <= now``, through an index), writes the timeline events ``remind`` / ``overdue`` / ``escalate``
+(the clock in ``data``) and the notifications, and leaves each item's next ``alert_at``. Runs in the job's
+one transaction; flushes.
 
-Who is told: a reminder goes to the unit; overdue to the unit and the unit above it (its 上级, or the
-dispatchers when the unit is provincial); an escalation to the unit, the unit it is escalated to and the
-dispatchers; a callback falling due to the operators (回访队列).
+Who is told (tickets and leads, held by a unit): a reminder goes to the unit; overdue to the unit and the
+unit above it (its 上级, or the dispatchers when the unit is provincial); an escalation to the unit, the
+unit it is escalated to and the dispatchers; a callback falling due to the operators (回访队列).
+
+Home-visit tasks (入户走访, held by people of a place): a reminder three days before the due date to the
+儿童主任; overdue to the 儿童主任 and the township's 儿童督导员; one working day later 督办 by the 督导员
+(``escalation`` 1), another working day later by the county's civil-affairs bureau (``escalation`` 2) —
+see ``visits.Responsible``. They are counted apart: ``visits_reminded``, ``visits_overdue``,
+``visits_escalated`` (the tickets' and leads' keys keep their meaning).
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
+from hotline.children import visits
+from hotline.children.models import VisitTask
 from hotline.directory.models import AgencyUnit
 from hotline.directory.units import parent_unit
 from hotline.notifications.service import Notifier
@@ -41,8 +50,10 @@ BATCH = 5000
 
 @dataclass(frozen=True)
 class Swept:
-    """A kind of item with deadlines the sweep follows. Its model has ``number``, ``alert_at``, ``alerts``,
-    ``escalated_unit`` and ``supervision_count``; a new kind (visit tasks …) is one more entry in ``SWEPT``."""
+    """A kind of item with deadlines the sweep follows; a new kind is one more entry in ``SWEPT``. Its model
+    has ``alert_at`` and ``alerts``. A kind held by a unit (tickets, leads) has ``number``,
+    ``escalated_unit`` and ``supervision_count`` and gives ``unit`` and ``record``: the unit rule says who is
+    told. A kind held by people (visit tasks) gives ``tell`` instead: what each firing does and who is told."""
 
     model: Any
     #: how it is named in notifications, references and console links
@@ -51,9 +62,13 @@ class Swept:
     link: str
     running_clocks: Callable[[Any], list[ClockRun]]
     #: the unit that holds it (does the work)
-    unit: Callable[[Any], AgencyUnit | None]
+    unit: Callable[[Any], AgencyUnit | None] | None = None
     #: writes one timeline row: (session, item, action, note, data, at)
-    record: Callable[[Session, Any, str, str, dict[str, Any], datetime], None]
+    record: Callable[[Session, Any, str, str, dict[str, Any], datetime], None] | None = None
+    #: (sweep, kind, item, firing): in place of the unit rule, for a kind no unit holds
+    tell: Callable[[_Sweep, Swept, Any, Firing], None] | None = None
+    #: counted under keys of its own (``visits_overdue`` …), not in ``reminded`` / ``overdue`` / ``escalated``
+    counted_apart: bool = False
 
 
 def _ticket_event(session: Session, ticket: Ticket, action: str, note: str, data: dict[str, Any],
@@ -66,11 +81,41 @@ def _lead_event(session: Session, lead: Lead, action: str, note: str, data: dict
                           actor=SCHEDULER.label, actor_role=SCHEDULER.role.value, note=note, data=data))
 
 
+def _tell_visit(sweep: _Sweep, kind: Swept, task: VisitTask, firing: Firing) -> None:
+    """A home-visit task's firing: ``escalation`` raised to the level reached, and whoever
+    ``visits.Responsible`` names for the stage told of the child's 档案号 and village (never a name)."""
+    child = task.child
+    if firing.action == "escalate":
+        task.escalation = max(task.escalation or 0, firing.level)
+    recipients = sweep.responsible.for_firing(child, firing.action, firing.level)
+    what = f"儿童档案 {child.number}（{visits.place_label(child)}）"
+    due = f"应走访日期 {task.due_date.isoformat()}"
+    if firing.action == "remind":
+        title = f"入户走访即将到期：{what}，{due}"
+    elif firing.action == "overdue":
+        title = f"入户走访已逾期：{what}，{due}"
+    else:
+        to = "儿童督导员" if firing.level < 2 else next((r.unit.name for r in recipients if r.unit), "县级民政部门")
+        title = f"入户走访逾期督办：{what}，{due}，已升级至{to}督办"
+    ref = f"{kind.ref}:{task.id}"
+    key = f"{firing.action}:{ref}:{firing.clock}:{firing.due.isoformat()}:{firing.stage}"
+    for who in recipients:
+        # the dispatchers cannot open the field page: they get the child's page
+        link = f"/console/children/{child.number}" if who.audience else kind.link.format(id=task.id)
+        sweep.notifier.send(kind=firing.action, title=title, body=f"{title}。请登录系统处理。", ref=ref, link=link,
+                            dedupe_key=f"{key}:{who.key}", **who.send_to())
+
+
+#: the summary's names of a kind counted apart: ``visits_reminded`` …
+COUNT_KEYS = {"remind": "reminded", "overdue": "overdue", "escalate": "escalated"}
+
 SWEPT: tuple[Swept, ...] = (
     Swept(Ticket, "工单", "ticket", "/console/tickets/{number}", clocks.running_clocks, lambda t: t.lead_unit,
           _ticket_event),
     Swept(Lead, "核查线索", "lead", "/console/leads/{number}", lead_rules.running_clocks, lambda lead: lead.unit,
           _lead_event),
+    Swept(VisitTask, "入户走访", "visit", "/console/field/tasks/{id}", visits.running_clocks, tell=_tell_visit,
+          counted_apart=True),
 )
 
 
@@ -105,8 +150,10 @@ def sweep_deadlines(ctx: JobContext) -> dict[str, int]:
             more += session.scalar(select(func.count()).select_from(kind.model).where(kind.model.alert_at <= now)) or 0
     session.flush()
     counts = sweep.counts
+    apart = {f"{kind.ref}s_{name}": counts[f"{kind.ref}s_{name}"] for kind in SWEPT if kind.counted_apart
+             for name in COUNT_KEYS.values()}
     return {"reminded": counts["remind"], "overdue": counts["overdue"], "escalated": counts["escalate"],
-            "callbacks_due": counts["due"], **swept, "more": more}
+            "callbacks_due": counts["due"], **apart, **swept, "more": more}
 
 
 #: higher is further up
@@ -152,6 +199,8 @@ class _Sweep:
         self.counts: Counter[str] = Counter()
         self.notifier = Notifier(session, now)
         self._above: dict[int, AgencyUnit | None] = {}
+        #: who answers for children's visits, looked up once per place
+        self.responsible = visits.Responsible(session)
 
     def above(self, unit: AgencyUnit) -> AgencyUnit | None:
         if unit.id not in self._above:
@@ -168,7 +217,12 @@ class _Sweep:
         return target if target.id != unit.id else None
 
     def fire(self, kind: Swept, item: Any, firing: Firing) -> None:
-        self.counts[firing.action] += 1
+        action = firing.action
+        self.counts[f"{kind.ref}s_{COUNT_KEYS.get(action, action)}" if kind.counted_apart else action] += 1
+        if kind.tell is not None:
+            kind.tell(self, kind, item, firing)
+            return
+        assert kind.unit is not None and kind.record is not None
         unit, target = kind.unit(item), None
         if firing.action == "escalate" and unit is not None:
             target = self.escalate_to(unit, firing.level)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: the counts ``hotline sweep`` always prints, even when their job did not run
-SUMMARY_KEYS = ("reminded", "overdue", "escalated", "callbacks_due")
+SUMMARY_KEYS = ("reminded", "overdue", "escalated", "callbacks_due", "visits_reminded", "visits_overdue", "visits_escalated")
 
 
 def runner_label() -> str:

@@ -65,3 +65,16 @@ def add_child(state, actor: Actor, village_name: str = "陈家店村", *, guardi
 
 def get(session, number: str) -> Child:  # noqa: ANN001
     return session.scalar(select(Child).where(Child.number == number))
+
+
+def place_user(state, new_browser, role: str, *names: str):  # noqa: ANN001, ANN201
+    """A new 儿童主任 / 督导员 of the named demo places, logged in through /login: a console Browser."""
+    username = f"p{role[:8]}{next(_ids)}"
+    with state.db.transaction() as session:
+        by_name = places(session)
+        create_user(session, username, role, PASSWORD, places=[by_name[n] for n in names])
+    browser = new_browser()
+    browser.get("/login")
+    assert browser.post("/login", {"username": username, "password": PASSWORD}).status_code == 302
+    browser.get("/console/children/")  # a page carrying the session's fresh CSRF token
+    return browser

@@ -196,7 +196,9 @@ class ChildLink(Base):
     __tablename__ = "child_links"
     __table_args__ = (
         CheckConstraint("(ticket_id IS NULL) <> (lead_id IS NULL)", name="one_target"),
-        UniqueConstraint("child_id", "ticket_id", "lead_id"),
+        # NULLs are distinct: one constraint per target keeps a ticket (or a lead) linked to a child once
+        UniqueConstraint("child_id", "ticket_id", name="uq_child_links_child_ticket"),
+        UniqueConstraint("child_id", "lead_id", name="uq_child_links_child_lead"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -176,7 +176,7 @@ FIELD_NAMES = {"name": "姓名", "id_number": "身份证号", "birth_date": "出
                "residence_place_id": "居住地", "residence_address": "居住地址", "household_place_id": "户籍地",
                "household_address": "户籍地址", "village_id": "负责村", "category": "类别", "assessment": "监护状况",
                "concerns": "重点关注情形", "director_id": "儿童主任", "status": "状态", "notes": "备注",
-               "guardians": "监护人"}
+               "guardians": "监护人", "ticket": "关联工单", "lead": "关联核查线索"}
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -199,11 +199,20 @@ def _guardian_label(g: dict[str, Any]) -> str:
            f"{rules.GUARDIAN_STATUS_NAMES.get(g['status'], g['status'])}）"
 
 
+def lock_child(session: Session, child: Child) -> None:
+    """Two changes to one child at once (an edit, a visit, a link): on PostgreSQL the second waits here
+    until the first commits, then reads its version (SQLite writes one transaction at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        child.version = session.scalar(select(Child.version).where(Child.id == child.id).with_for_update())
+
+
 def record_version(session: Session, child: Child, actor: Actor, reason: str, changes: dict[str, Any],
                    now: datetime) -> ChildVersion | None:
     """One version row (nothing when nothing changed); the child's ``version`` counts them."""
     if not changes:
         return None
+    if child.id:
+        lock_child(session, child)
     child.version = (child.version or 0) + 1 if child.id else 1
     child.updated_at = now
     version = ChildVersion(child_id=child.id, version=child.version, at=now, actor=actor.label, reason=reason,

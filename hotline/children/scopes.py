@@ -5,16 +5,21 @@
 - Civil-affairs staff (agency_staff of a civil_affairs unit): their county, prefecture or the province.
 - Operators, dispatchers, supervisors and admins: the whole province (personal data masked unless revealed).
 - Staff of every other agency: none.
+
+儿童主任 and 督导员 see tickets and verification leads only when linked to a child of their place
+(``linked_items``, used by the tickets' and leads' own visibility rules).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.models import Role
-from hotline.children.models import Child, Place, PlaceLevel
+from hotline.accounts.models import PLACE_ROLES, Role
+from hotline.children.models import Child, ChildLink, Place, PlaceLevel
 from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.errors import NotFound
 
@@ -40,16 +45,26 @@ def child_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
     """The WHERE clause restricting ``Child`` to what ``actor`` may see."""
     if actor.role in PROVINCE_WIDE:
         return true()
-    if actor.role is Role.CHILD_DIRECTOR:
-        return Child.village_id.in_(actor.places) if actor.places else false()
-    if actor.role is Role.CHILD_SUPERVISOR:
-        return Child.township_id.in_(actor.places) if actor.places else false()
+    if actor.role in PLACE_ROLES:
+        return _place_condition(actor)
     if actor.role is Role.AGENCY_STAFF:
         counties = county_ids_of_unit(session, actor.unit_id)
         if counties is None:
             return true()
         return Child.county_id.in_(counties) if counties else false()
     return false()
+
+
+def _place_condition(actor: Actor) -> ColumnElement[bool]:
+    column = Child.village_id if actor.role is Role.CHILD_DIRECTOR else Child.township_id
+    return column.in_(actor.places) if actor.places else false()
+
+
+def linked_items(actor: Actor, column: Any) -> Select[Any]:
+    """For 儿童主任 / 儿童督导员: the tickets (``ChildLink.ticket_id``) or leads (``ChildLink.lead_id``) linked
+    to a child of their place — the only tickets and leads they see."""
+    return select(column).join(Child, Child.id == ChildLink.child_id).where(_place_condition(actor),
+                                                                           column.is_not(None))
 
 
 def visible_children(session: Session, actor: Actor) -> Select[tuple[Child]]:

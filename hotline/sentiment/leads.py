@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.models import Role
+from hotline.accounts.models import PLACE_ROLES, Role
+from hotline.children.models import ChildLink
+from hotline.children.scopes import linked_items
 from hotline.directory.models import AgencyUnit
 from hotline.directory.units import get_unit, route_to_unit
 from hotline.errors import Conflict, InputError, InvalidTransition, NotFound
@@ -143,6 +145,8 @@ def visible_leads(actor: Actor) -> Select[tuple[Lead]]:
     stmt = select(Lead)
     if actor.role is Role.AGENCY_STAFF:  # and the unit above, once the lead was escalated to it (督办)
         stmt = stmt.where(or_(Lead.unit_id == actor.unit_id, Lead.escalated_unit_id == actor.unit_id))
+    elif actor.role in PLACE_ROLES:  # 儿童主任 / 督导员: the leads about their children
+        stmt = stmt.where(Lead.id.in_(linked_items(actor, ChildLink.lead_id)))
     return stmt
 
 

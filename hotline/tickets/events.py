@@ -12,7 +12,7 @@ from hotline.tickets.models import Ticket, TicketEvent
 from hotline.timeutil import utcnow
 
 #: timeline events that are not actions of the registry (those read as the action's title)
-EVENT_TITLES = {"create": "受理", **SWEEP_TITLES}
+EVENT_TITLES = {"create": "受理", "link_child": "关联儿童档案", "unlink_child": "取消关联儿童档案", **SWEEP_TITLES}
 
 
 def add_event(

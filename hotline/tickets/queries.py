@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from hotline import taxonomy as tx
 from hotline.accounts.actor import Actor
-from hotline.accounts.models import Role
+from hotline.accounts.models import PLACE_ROLES, Role
+from hotline.children.models import ChildLink
+from hotline.children.scopes import linked_items
 from hotline.directory.units import get_unit
 from hotline.errors import NotFound
 from hotline.inputs import Boolean, Choice, Integer, Spec, Text
@@ -22,13 +24,16 @@ from hotline.timeutil import utcnow
 
 
 def visible_tickets(actor: Actor) -> Select[tuple[Ticket]]:
-    """Every ticket query starts here: agency staff see only their unit's (lead or co-unit) tickets."""
+    """Every ticket query starts here: agency staff see only their unit's (lead or co-unit) tickets, 儿童主任
+    and 督导员 those linked to a child of their place."""
     stmt = select(Ticket)
     if actor.role is Role.AGENCY_STAFF:
         co = select(ticket_co_units.c.ticket_id).where(ticket_co_units.c.unit_id == actor.unit_id)
         # lead or co-unit, or the unit above once the ticket was escalated to it (督办)
         stmt = stmt.where(or_(Ticket.lead_unit_id == actor.unit_id, Ticket.id.in_(co),
                               Ticket.escalated_unit_id == actor.unit_id))
+    elif actor.role in PLACE_ROLES:  # 儿童主任 / 督导员: the tickets about their children
+        stmt = stmt.where(Ticket.id.in_(linked_items(actor, ChildLink.ticket_id)))
     return stmt
 
 

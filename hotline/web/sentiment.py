@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
+from hotline.children import links as child_links
 from hotline.errors import HotlineError
 from hotline.sentiment import desk, leads
 from hotline.sentiment.feeds import FEED_SPEC, feeds, register_feed, set_active
@@ -70,7 +71,8 @@ def lead(db: Session, actor: Actor, number: str) -> Any:
     found = leads.get_lead(db, number, actor)
     return render_template("sentiment/lead.html", t=found, forms=leads.available_actions(found, actor),
                            items=desk.event_items(db, found.event, limit=20),
-                           overdue=leads.is_overdue(found, utcnow()))
+                           overdue=leads.is_overdue(found, utcnow()),
+                           children=child_links.lead_panel(db, actor, found))
 
 
 @bp.post("/leads/<number>/actions/<name>")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.accounts.privacy import REVEAL_REASONS, REVEAL_SPEC, disclose
+from hotline.children import links as child_links
 from hotline.errors import HotlineError
 from hotline.sentiment.leads import open_leads_for_unit
 from hotline.tickets import actions, calls, queries
@@ -51,8 +52,10 @@ def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | Non
     person = disclose(db, actor, found, now=utcnow(), source_ip=request.remote_addr, reveal=reveal)
     history = calls.related_history(db, actor, phone=found.caller_phone, child_name=found.child_name,
                                     county=found.county, address=found.address, exclude=found.number)
+    children = child_links.ticket_panel(db, actor, found, cipher=runtime().cipher)
     return render_template("tickets/ticket.html", t=found, person=person, history=history,
-                           forms=actions.available_actions(found, actor), reveal_reasons=REVEAL_REASONS)
+                           forms=actions.available_actions(found, actor), reveal_reasons=REVEAL_REASONS,
+                           children=children)
 
 
 @bp.post("/tickets/<number>/actions/<name>")

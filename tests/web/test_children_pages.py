@@ -4,30 +4,15 @@ supervisor's approval, downloaded once."""
 
 import csv
 import io
-from itertools import count
 
-from children_support import PASSWORD, places
+from children_support import place_user, places
 from sqlalchemy import select
 
 from hotline.accounts.models import AuditEntry
-from hotline.accounts.users import create_user
 from hotline.children.models import Child
 
 CHILD_ID = "220122201503070023"
 FATHER_ID = "22012219850214011X"
-_ids = count(1)
-
-
-def place_user(state, new_browser, role: str, *names: str):  # noqa: ANN001, ANN201
-    username = f"p{role[:8]}{next(_ids)}"
-    with state.db.transaction() as session:
-        by_name = places(session)
-        create_user(session, username, role, PASSWORD, places=[by_name[n] for n in names])
-    browser = new_browser()
-    browser.get("/login")
-    assert browser.post("/login", {"username": username, "password": PASSWORD}).status_code == 302
-    browser.get("/console/children/")  # a page carrying the session's fresh CSRF token
-    return browser
 
 
 def child_form(village_id: int, **extra) -> dict:  # noqa: ANN003

@@ -154,7 +154,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['lead_id'], ['sentiment_leads.id'], name=op.f('fk_child_links_lead_id_sentiment_leads')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_child_links_ticket_id_tickets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_child_links')),
-    sa.UniqueConstraint('child_id', 'ticket_id', 'lead_id', name=op.f('uq_child_links_child_id'))
+    sa.UniqueConstraint('child_id', 'ticket_id', name='uq_child_links_child_ticket'),
+    sa.UniqueConstraint('child_id', 'lead_id', name='uq_child_links_child_lead')
     )
     with op.batch_alter_table('child_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_child_links_child_id'), ['child_id'], unique=False)

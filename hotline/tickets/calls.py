@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
+from hotline.errors import InputError, NotFound
 from hotline.inputs import Boolean, Choice, Spec, Text
 from hotline.taxonomy import Taxonomy
 from hotline.tickets import actions
@@ -34,6 +35,8 @@ OUTCOME_SPEC = Spec([
     Text(name="unit", label="承办单位代码", max_length=96),
     *actions.POLICE,
     Text(name="merge_into", label="原工单编号", max_length=24),
+    #: the registered child the operator linked the call to (the suggestion box's 关联)
+    Text(name="child_number", label="关联的儿童档案号", max_length=24, pattern=r"[A-Za-z0-9\-]{1,24}"),
 ])
 
 
@@ -69,6 +72,8 @@ def take_call(
                                {"police_notified_at": v.get("police_notified_at"), "note": v.get("police_note")}, **kw)
     if v.get("merge_into"):
         actions.perform_action(session, ticket.number, "merge", actor, {"into": v["merge_into"]}, **kw)
+    if v.get("child_number"):
+        _link_child(session, actor, v["child_number"], ticket.number)
     labels = outcome.payload(*actions.LABEL_NAMES)
     if outcome.decision == "answer":
         payload = {**labels, **outcome.payload("answer", "callback_wanted", "article_id")}
@@ -78,6 +83,16 @@ def take_call(
     if any(labels.values()):
         return actions.perform_action(session, ticket.number, "triage", actor, labels, **kw)
     return ticket
+
+
+def _link_child(session: Session, actor: Actor, child: str, ticket_number: str) -> None:
+    from hotline.children.links import link  # the children package builds on tickets, not the reverse
+
+    try:
+        link(session, actor, child, ticket_number=ticket_number, now=utcnow())
+    except NotFound as exc:  # a form field, not a page: the whole call is refused with the form shown again
+        raise InputError(f"{exc.message}，请重新选择关联的儿童", code=exc.code,
+                         details={"field": "child_number"}) from None
 
 
 def related_history(

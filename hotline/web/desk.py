@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.children import links as child_links
-from hotline.errors import HotlineError, InputError, NotFound
-from hotline.inputs import Spec, Text
+from hotline.errors import HotlineError, InputError
 from hotline.tickets import calls
 from hotline.tickets.actions import LABELS
 from hotline.tickets.assist import assist_call
@@ -25,8 +23,6 @@ from hotline.web.sessions import console_view
 
 bp = Blueprint("desk", __name__, url_prefix="/console")
 DESK = (Role.OPERATOR, Role.DISPATCHER, Role.ADMIN)
-#: the registered child the operator linked the call to (a hidden field the suggestion box fills)
-CHILD_SPEC = Spec([Text(name="child_number", label="关联的儿童档案号", max_length=24, pattern=r"[A-Za-z0-9\-]{1,24}")])
 
 
 @bp.get("/new")
@@ -41,27 +37,16 @@ def submit_call(actor: Actor) -> Any:
     state = runtime()
     try:
         req, outcome = call_request(request.form, max_text=state.settings.max_text_length), call_outcome(request.form)
-        child = CHILD_SPEC.parse(request.form, source="text")["child_number"]
         suggestion = safe_suggest(state.triage, req.text)  # before the write transaction, never inside it
         with state.db.transaction() as db:  # a refused form leaves nothing behind
             ticket = calls.take_call(db, req, outcome, actor, suggestion=suggestion, policy=state.policy,
                                      taxonomy=state.taxonomy)
             number, dispatched = ticket.number, ticket.lead_unit is not None
-            if child:  # the child the operator chose among the suggestions (关联)
-                _link_child(db, actor, child, number)
     except HotlineError as exc:
         flash_error(exc)
         return render_template("desk/new_call.html", form=request.form, label_fields=LABELS), exc.status
     flash(f"工单 {number} 已{'派单' if dispatched else '登记'}", "ok")
     return redirect(url_for("tickets.ticket", number=number))
-
-
-def _link_child(db: Session, actor: Actor, child: str, ticket_number: str) -> None:
-    try:
-        child_links.link(db, actor, child, ticket_number=ticket_number, now=utcnow())
-    except NotFound as exc:  # a form field, not a page: the whole call is refused with the form shown again
-        raise InputError(f"{exc.message}，请重新选择关联的儿童", code=exc.code,
-                         details={"field": "child_number"}) from None
 
 
 @bp.post("/triage")

@@ -125,5 +125,7 @@ JOBS: tuple[Job, ...] = (
     Job("bulletin", "生成上月调度通报", "hotline.reports.bulletins:publish_monthly", Daily(6, 0, day=1)),
     Job("annual_report", "生成年度工作进展报告（12 月 1 日前）", "hotline.reports.bulletins:publish_annual",
         Daily(6, 0, day=20, month=11)),
+    Job("purge_lists", "删除已过保存期限的部门比对名单（复核记录保留）", "hotline.children.agency_lists:purge",
+        Daily(3, 0)),
 )
 JOB_IDS = tuple(job.id for job in JOBS)

@@ -184,6 +184,26 @@ def user_places(username: str, places: tuple[str, ...]) -> None:
 
 
 @main.group()
+def lists() -> None:
+    """其他部门的比对名单（数据比对）。"""
+
+
+@lists.command("import")
+@click.option("--source", required=True, help="比对来源的名称或编号（在控制台“比对来源”中建立，含列对应关系）")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@friendly_errors
+def lists_import(source: str, file: str) -> None:
+    """导入一份名单（CSV 或 XLSX）并与儿童档案比对；打印 JSON 摘要。大于控制台上传上限的名单用此命令。"""
+    from hotline.children.agency_lists import import_path
+
+    with _runtime() as runtime:
+        found = import_path(runtime, source, Path(file))
+    click.echo(json.dumps({"list_id": found.id, "rows": found.rows, "matched": found.matched,
+                           "reviews": found.outcome.reviews, "duplicates": found.outcome.duplicates},
+                          ensure_ascii=False))
+
+
+@main.group()
 def places() -> None:
     """乡镇（街道）、村（社区）。"""
 

@@ -324,7 +324,7 @@ class MatchReview(Base):
     #: "BD-20261204-00001" (比对)
     number: Mapped[str] = mapped_column(String(24), unique=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("agency_lists.id"), index=True)
-    #: None once the record was purged; ``summary`` keeps what the review needs without personal data
+    #: None once the record was purged (the review keeps its reasons, confidence and relation)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("agency_records.id", ondelete="SET NULL"))
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardians.id", ondelete="SET NULL"))

@@ -71,6 +71,7 @@ from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.errors import Conflict, Forbidden, InputError, NotFound
 from hotline.inputs import Boolean, Choice, Integer, Spec, Text
 from hotline.notifications.service import Notifier
+from hotline.scheduling.alerts import ClockRun, first_moment, levels_above
 from hotline.timeutil import SHANGHAI
 
 if TYPE_CHECKING:
@@ -320,7 +321,8 @@ def review_list(session: Session, agency_list: AgencyList, records: list[dict[st
                 guardian_id=guardian.id if guardian else None,
                 relation=guardian.relation if guardian else "child", confidence=match.confidence,
                 reasons=reasons_zh(match.reasons), kind=kind_for(source_kind, child, guardian), unit_id=unit.id,
-                status="open", created_at=now, due_at=due_at, alert_at=due_at, alerts={}))
+                status="open", created_at=now, due_at=due_at, alerts={}, supervision_count=0,
+                alert_at=first_moment(ClockRun("resolve", now, due_at))))  # its first reminder
             per_unit[unit] += 1
             outcome.reviews += 1
     agency_list.matched = len(found)
@@ -446,6 +448,7 @@ def decide(session: Session, actor: Actor, number: str, values: dict[str, Any], 
     review.action, review.note = action, values["note"]
     review.status = ACTIONS[action][1]
     review.decided_by, review.decided_at = actor.label, now
+    review.alert_at = None  # decided: nothing left for the deadline sweep
     if review.status == "confirmed":
         _apply(session, actor, review, now)
     session.flush()
@@ -473,3 +476,10 @@ def _apply(session: Session, actor: Actor, review: MatchReview, now: datetime) -
     if changes:
         register.record_version(session, child, actor, "match", changes, now)
 
+
+def running_clocks(review: MatchReview) -> list[ClockRun]:
+    """The deadline sweep's clock on an open review: the county's decision (复核时限), escalated like a
+    ticket's (督办 by the prefecture's, then the province's civil-affairs department)."""
+    if review.status != "open":
+        return []
+    return [ClockRun("resolve", review.created_at, review.due_at, levels_above(review.unit))]

@@ -8,6 +8,9 @@ Who is told (tickets and leads, held by a unit): a reminder goes to the unit; ov
 unit above it (its 上级, or the dispatchers when the unit is provincial); an escalation to the unit, the
 unit it is escalated to and the dispatchers; a callback falling due to the operators (回访队列).
 
+Match reviews (数据比对复核) are held by the county's civil-affairs bureau and swept like leads (their
+reminders, overdue and 督办 counted with the tickets' and leads').
+
 Home-visit tasks (入户走访, held by people of a place): a reminder three days before the due date to the
 儿童主任; overdue to the 儿童主任 and the township's 儿童督导员; one working day later 督办 by the 督导员
 (``escalation`` 1), another working day later by the county's civil-affairs bureau (``escalation`` 2) —
@@ -28,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.children import visits
-from hotline.children.models import VisitTask
+from hotline.children import reviews, visits
+from hotline.children.models import MatchReview, VisitTask
 from hotline.directory.models import AgencyUnit
 from hotline.directory.units import parent_unit
 from hotline.notifications.service import Notifier
@@ -81,6 +84,10 @@ def _lead_event(session: Session, lead: Lead, action: str, note: str, data: dict
                           actor=SCHEDULER.label, actor_role=SCHEDULER.role.value, note=note, data=data))
 
 
+def _no_timeline(session: Session, item: Any, action: str, note: str, data: dict[str, Any], at: datetime) -> None:
+    """A match review keeps no timeline: its ``alerts`` and the notifications say what the sweep did."""
+
+
 def _tell_visit(sweep: _Sweep, kind: Swept, task: VisitTask, firing: Firing) -> None:
     """A home-visit task's firing: ``escalation`` raised to the level reached, and whoever
     ``visits.Responsible`` names for the stage told of the child's 档案号 and village (never a name)."""
@@ -116,6 +123,8 @@ SWEPT: tuple[Swept, ...] = (
           _lead_event),
     Swept(VisitTask, "入户走访", "visit", "/console/field/tasks/{id}", visits.running_clocks, tell=_tell_visit,
           counted_apart=True),
+    Swept(MatchReview, "比对复核", "review", "/console/matching/reviews/{number}", reviews.running_clocks,
+          lambda review: review.unit, _no_timeline),
 )
 
 

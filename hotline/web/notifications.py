@@ -25,8 +25,8 @@ from hotline.web.sessions import console_view, safe_next
 log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/console/notifications")
 KIND_NAMES = {**SWEEP_TITLES, "callback_due": "回访到期",
-              "report": "报告", "lead": "核查线索", "dispatch": "派单"}
-REF_NAMES = {"ticket": "工单", "lead": "线索", "report": "报告"}
+              "report": "报告", "lead": "核查线索", "dispatch": "派单", "match_review": "数据比对"}
+REF_NAMES = {"ticket": "工单", "lead": "线索", "report": "报告", "visit": "走访", "review": "比对复核"}
 DELIVERY_STATUS = {"pending": "待投递", "delivered": "已投递", "failed": "已放弃"}
 
 

@@ -196,3 +196,25 @@ def test_places_import_and_place_scoped_users(run, state, tmp_path):
     with state.db.transaction(readonly=True) as session:
         user = session.scalar(select(User).where(User.username == "zhuren.wang"))
         assert {p.name for p in user.places} == {"王家村", "赵家村"}
+
+
+def test_lists_import_matches_a_file_from_disk(run, state, tmp_path):
+    from children_support import add_child, guardian, person
+
+    from hotline.children import agency_lists
+    from hotline.children.matching import check_digit
+
+    father = "22012219850214011" + check_digit("22012219850214011")
+    add_child(state, person(state, "admin"), guardians=[guardian("father", "李建国", id_number=father)])
+    with state.db.transaction() as session:
+        values = {f.name: None for f in agency_lists.SOURCE_SPEC.fields}
+        values.update(kind="prison_admission", name="省监狱管理局收监名单", retention_days=30)
+        agency_lists.save_source(session, values)
+    listing = tmp_path / "收监.csv"
+    listing.write_text(f"姓名,公民身份号码,日期\n李建国,{father},2026-11-20\n张三,,2026-11-21\n", encoding="utf-8")
+    result = run("lists", "import", "--source", "省监狱管理局收监名单", str(listing))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["rows"], summary["matched"], summary["reviews"]) == (2, 1, 1)
+    unknown = CliRunner().invoke(main, ["lists", "import", "--source", "没有这个来源", str(listing)], obj=given(state))
+    assert unknown.exit_code != 0 and "不存在" in unknown.output

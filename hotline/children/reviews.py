@@ -22,7 +22,8 @@ child: 收监, 刑满释放, 强制隔离戒毒        情况变化 (a guardian'
 =====================================  ==============================================================
 
 Each review goes to the civil-affairs bureau of the child's county and is due ``working_days`` working
-days after the import (``alert_at = due_at``; the deadline sweep takes it from there). The same record
+days after the import; the deadline sweep follows it from its first reminder (2/3 of the time) like a
+lead: overdue, then 督办 by the prefecture and the province. The same record
 matching the same child and guardian again (a file imported twice) while a review of the same source kind
 and event date is open creates no second review.
 

@@ -15,6 +15,9 @@ from hotline.accounts.users import actor_for, create_user
 from hotline.children import register
 from hotline.children.models import Child, Place
 from hotline.children.places import import_places
+from hotline.sentiment import leads
+from hotline.sentiment.models import SentimentEvent
+from hotline.sentiment.pipeline import ingest_batch
 from hotline.timeutil import utcnow
 
 PASSWORD = "Test-Passw0rd-long"
@@ -78,3 +81,15 @@ def place_user(state, new_browser, role: str, *names: str):  # noqa: ANN001, ANN
     assert browser.post("/login", {"username": username, "password": PASSWORD}).status_code == 302
     browser.get("/console/children/")  # a page carrying the session's fresh CSRF token
     return browser
+
+
+def open_lead(state) -> str:  # noqa: ANN001
+    """A verification lead (fabricated 舆情 about 合隆镇) opened for 农安县民政局; its number."""
+    text = "农安县合隆镇一名女童父母外出务工，长期一个人在家，邻居发视频求助。"
+    base = datetime.fromisoformat("2026-06-01T09:00:00+08:00")
+    ingest_batch(state, [{"source": "weibo", "external_id": f"cl-{next(_ids)}", "text": text, "published_at": base.isoformat()}])
+    dispatcher = person(state, "dispatcher")
+    with state.db.transaction() as session:
+        found = session.scalars(select(SentimentEvent)).one()
+        return leads.open_lead(session, found, dispatcher, policy=state.policy, taxonomy=state.taxonomy,
+                               unit_code="civil_affairs:长春市/农安县").number

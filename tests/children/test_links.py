@@ -5,10 +5,10 @@ child (idempotent, on the ticket's timeline and the child's versions, by 档案�
 prefilled from a ticket."""
 
 import copy
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from children_support import add_child, get, guardian, person, places
+from children_support import add_child, get, guardian, open_lead, person, places
 from sqlalchemy import event, select
 
 from hotline.children import links
@@ -16,8 +16,6 @@ from hotline.children.models import Child, ChildLink, ChildVersion
 from hotline.crypto import FieldCipher
 from hotline.errors import InputError, NotFound
 from hotline.sentiment import leads
-from hotline.sentiment.models import SentimentEvent
-from hotline.sentiment.pipeline import ingest_batch
 from hotline.tickets.intake import IntakeRequest, intake
 from hotline.tickets.models import Ticket
 from hotline.timeutil import utcnow
@@ -203,17 +201,6 @@ def test_the_actor_must_see_the_child_and_the_ticket(state, register):
         with pytest.raises(InputError):
             links.link(session, operator, register["meilin"], ticket_number=number, lead_number="XS-1", now=NOW)
         assert session.scalar(select(ChildLink.id)) is None
-
-
-def open_lead(state) -> str:  # noqa: ANN001
-    text = "农安县合隆镇一名女童父母外出务工，长期一个人在家，邻居发视频求助。"
-    base = datetime.fromisoformat("2026-06-01T09:00:00+08:00")
-    ingest_batch(state, [{"source": "weibo", "external_id": "cl-1", "text": text, "published_at": base.isoformat()}])
-    dispatcher = person(state, "dispatcher")
-    with state.db.transaction() as session:
-        found = session.scalars(select(SentimentEvent)).one()
-        return leads.open_lead(session, found, dispatcher, policy=state.policy, taxonomy=state.taxonomy,
-                               unit_code="civil_affairs:长春市/农安县").number
 
 
 def test_a_lead_is_linked_by_the_unit_that_verifies_it(state, register):

@@ -3,17 +3,14 @@ created with the child the operator chose, the ticket page's 关联儿童 panel 
 the register form from the ticket) and linking a lead by 档案号."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 
-from children_support import add_child, guardian, person, place_user
+from children_support import add_child, guardian, open_lead, person, place_user
 from sqlalchemy import select
 
 from hotline.children.models import ChildLink
 from hotline.children.rules import age_on
 from hotline.directory.models import AgencyUnit
-from hotline.sentiment import leads
-from hotline.sentiment.models import SentimentEvent
-from hotline.sentiment.pipeline import ingest_batch
 from hotline.tickets.models import Ticket
 from hotline.timeutil import SHANGHAI, utcnow
 
@@ -157,17 +154,6 @@ def test_who_sees_the_panel(state, login):
     resp = police.post("/console/children/link", {"child": child, "ticket": number})
     assert resp.status_code == 302 and links_of(state, number) == []
     assert "不存在" in police.get(resp.headers["Location"]).get_data(as_text=True)
-
-
-def open_lead(state) -> str:  # noqa: ANN001
-    text = "农安县合隆镇一名女童父母外出务工，长期一个人在家，邻居发视频求助。"
-    base = datetime.fromisoformat("2026-06-01T09:00:00+08:00")
-    ingest_batch(state, [{"source": "weibo", "external_id": "clp-1", "text": text, "published_at": base.isoformat()}])
-    dispatcher = person(state, "dispatcher")
-    with state.db.transaction() as session:
-        found = session.scalars(select(SentimentEvent)).one()
-        return leads.open_lead(session, found, dispatcher, policy=state.policy, taxonomy=state.taxonomy,
-                               unit_code="civil_affairs:长春市/农安县").number
 
 
 def test_a_lead_is_linked_by_number(state, login):

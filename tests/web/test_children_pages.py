@@ -133,3 +133,32 @@ def test_admin_uploads_the_places_csv(login):
     wrong = admin.post("/console/children/places", {"file": (io.BytesIO(b"x"), "places.txt")},
                        content_type="multipart/form-data")
     assert wrong.status_code == 422 and ".csv" in wrong.get_data(as_text=True)
+
+
+def test_a_child_registered_from_a_ticket_is_linked_to_it(state, login):
+    from sqlalchemy import select as sql_select
+
+    from hotline.children.models import ChildLink
+    from hotline.tickets.models import Ticket
+
+    desk = login("operator")
+    call = {"caller_name": "周淑芬", "caller_phone": "13912340001", "child_name": "周小北", "child_age": "8",
+            "address": "农安县合隆镇陈家店村二社5号", "text": "来电人系孩子奶奶，孩子父母外出务工，想问留守儿童有什么帮扶。",
+            "category": "guardianship", "kind": "report", "urgency": "normal", "prefecture": "长春市",
+            "county": "农安县", "decision": "save"}
+    made = desk.post("/console/new", call)
+    assert made.status_code == 302, made.get_data(as_text=True)[-2000:]
+    number = made.headers["Location"].rsplit("/", 1)[-1]
+    village = village_id(state)
+    page = desk.get(f"/console/children/new?ticket={number}").get_data(as_text=True)
+    assert "周小北" in page and f'value="{village}" selected' in page  # the call's child and village
+    form = child_form(village, name="周小北", id_number="", g1_name="周淑芬", g1_relation="grandparent",
+                      g1_id_number="", g1_phone="13912340001", g1_status="normal", ticket=number)
+    done = desk.post(f"/console/children/new?ticket={number}", form)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    child_number = done.headers["Location"].rsplit("/", 1)[-1]
+    with state.db.transaction(readonly=True) as session:
+        ticket_id = session.scalar(sql_select(Ticket.id).where(Ticket.number == number))
+        links = session.scalars(sql_select(ChildLink).where(ChildLink.ticket_id == ticket_id)).all()
+        assert len(links) == 1
+    assert number in desk.get(f"/console/children/{child_number}").get_data(as_text=True)

@@ -3,6 +3,7 @@
     .venv/bin/python bench/match.py --only quality       # the labelled sets in bench/data/match/ (seconds)
     .venv/bin/python bench/match.py --only scale         # 1M children + 2M guardians against 200k records
     .venv/bin/python bench/match.py --children 100000 --records 20000 --only scale   # smaller
+    .venv/bin/python bench/match.py --only database --children 200000 --records 20000 [--database-url URL]
 
 * ``quality`` — precision and recall over (record, child, relation) pairs on each set in
   ``bench/data/match/``: ``dev`` (written blind, then used to tune: a tuned figure, not a quality claim)
@@ -13,6 +14,12 @@
   registered person with some noise: the time to index the register, to match, and the records per
   second, beside the same run at a tenth of the register (time per record should stay flat: blocking
   keys, not all pairs).
+
+* ``database`` — the same synthetic register stored in a fresh database (SQLite in a temporary folder, or
+  ``--database-url``: an empty PostgreSQL database), ID numbers sealed as in production, and an agency list
+  of the records imported through the console's path (``agency_lists.import_list``: read the CSV, load and
+  open the register, match, store the matched rows and the reviews, in one transaction); beside it, in the
+  same run, the pure matcher on the same lines (the floor the database path adds to).
 
 Nothing is asserted; figures are printed.
 """
@@ -166,9 +173,86 @@ def scale(children: int, records: int) -> None:
     print(f"  records/s at the full register vs a tenth: {rates[1] / rates[0]:.2f}")
 
 
+def database(children: int, records: int, url: str | None) -> None:
+    import csv
+    import io
+    import tempfile
+    from datetime import date
+
+    from sqlalchemy import insert, select
+
+    from hotline.accounts.actor import SYSTEM
+    from hotline.bootstrap import initialise
+    from hotline.children import agency_lists
+    from hotline.children.models import Child, Guardian, Place
+    from hotline.children.places import import_places
+    from hotline.directory.models import Region, RegionLevel
+    from hotline.runtime import Runtime
+    from hotline.timeutil import utcnow
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-match-"))
+    runtime = Runtime.from_env({"instance_path": folder, "database_url": url or f"sqlite:///{folder / 'bench.db'}"})
+    initialise(runtime)
+    register, recs = synthetic(children, records)
+    started = time.perf_counter()
+    with runtime.db.transaction() as session:
+        counties = list(session.scalars(select(Region).where(Region.level == RegionLevel.COUNTY)))
+        import_places(session, "区县,乡镇（街道）,村（社区）\n" + "".join(f"{c.path},测试镇,测试村\n" for c in counties))
+        villages = [p for p in session.scalars(select(Place)) if p.parent_id]
+        cipher, now = runtime.cipher, utcnow()
+        for start in range(0, len(register), 10_000):
+            batch, kids, people = register[start:start + 10_000], [], []
+            for i, line in enumerate(batch, start=start + 1):
+                v, ident = villages[i % len(villages)], line["id_number"]
+                kids.append({"id": i, "number": f"ET{i:08d}", "name": line["name"],
+                             "id_number_sealed": cipher.seal(ident), "id_number_digest": cipher.digest(ident),
+                             "id_number_masked": ident[:6] + "********" + ident[-4:],
+                             "birth_date": date(int(ident[6:10]), int(ident[10:12]), int(ident[12:14])),
+                             "residence_place_id": v.id, "village_id": v.id, "township_id": v.parent_id,
+                             "county_id": v.county_id, "category": "left_behind", "assessment": "good",
+                             "concerns": [], "status": "active", "version": 1, "created_at": now, "updated_at": now})
+                for g in line["guardians"]:
+                    people.append({"child_id": i, "relation": g["relation"], "name": g["name"],
+                                   "id_number_sealed": cipher.seal(g["id_number"]),
+                                   "id_number_digest": cipher.digest(g["id_number"]), "status": "away"})
+            session.execute(insert(Child), kids)
+            session.execute(insert(Guardian), people)
+    print(f"  stored {children:,} children + {2 * children:,} guardians (sealed) in {time.perf_counter() - started:.0f} s")
+
+    places = Places.of_taxonomy()
+    started = time.perf_counter()
+    index = Register.build(register, places)
+    matched = sum(bool(match_record(index, r)) for r in recs)
+    pure = time.perf_counter() - started
+    del index
+    print(f"  pure matcher (baseline, same run): {pure:.1f} s for {len(recs):,} records ({matched:,} with a match)")
+
+    body = io.StringIO()
+    writer = csv.writer(body)
+    writer.writerow(["姓名", "公民身份号码", "出生日期"])
+    for r in recs:
+        writer.writerow([r["name"], r.get("id_number") or "", r.get("birth_date") or ""])
+    with runtime.db.transaction() as session:
+        values = {f.name: None for f in agency_lists.SOURCE_SPEC.fields}
+        values.update(kind="prison_admission", name="bench", retention_days=30)
+        source_id = agency_lists.save_source(session, values).id
+    started = time.perf_counter()
+    with runtime.db.transaction() as session:
+        found = agency_lists.import_list(session, SYSTEM, source_id, "bench.csv", body.getvalue().encode("utf-8"),
+                                         cipher=runtime.cipher, now=utcnow(),
+                                         working_days=runtime.settings.review_working_days,
+                                         calendar=runtime.calendar, workday_start=runtime.policy.workday_start)
+        rows, hit, reviews = found.rows, found.matched, found.outcome.reviews
+    took = time.perf_counter() - started
+    print(f"  database import: {took:.1f} s for {rows:,} rows ({hit:,} matched, {reviews:,} reviews); "
+          f"{took / pure:.1f}× the pure matcher")
+    runtime.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("quality", "scale"))
+    parser.add_argument("--only", choices=("quality", "scale", "database"))
+    parser.add_argument("--database-url", default=None, help="database: an empty PostgreSQL database (default SQLite)")
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--set", default=None, help="one labelled set (dev or hold); default all")
@@ -178,6 +262,9 @@ def main() -> None:
     if args.only in (None, "scale"):
         print(f"scale: {args.children:,} children, {args.records:,} records")
         scale(args.children, args.records)
+    if args.only == "database":
+        print(f"database: {args.children:,} children, {args.records:,} records")
+        database(args.children, args.records, args.database_url)
 
 
 if __name__ == "__main__":

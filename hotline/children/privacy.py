@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import Actor
 from hotline.accounts.audit import record_audit
 from hotline.accounts.privacy import mask_address, mask_name
-from hotline.children.models import Child
+from hotline.children.models import AgencyRecord, Child, Guardian
+from hotline.children.rules import GENDER_NAMES
 from hotline.children.scopes import PROVINCE_WIDE
 from hotline.crypto import FieldCipher
 from hotline.errors import InputError
@@ -89,3 +90,18 @@ def reveal_child(session: Session, actor: Actor, child: Child, reveal: dict[str,
                                 cipher.open(g.phone_sealed), g.status) for g in child.guardians],
         masked=False,
     )
+
+
+def view_record(actor: Actor, record: AgencyRecord) -> dict[str, Any]:
+    """An agency list's row as a review shows it: the name as for children's names, the ID number and the
+    address masked (a list's row is never revealed: the review works on the child's record)."""
+    return {"name": record.name if shows_names(actor) else mask_name(record.name),
+            "id_number": record.id_number_masked, "birth_date": record.birth_date,
+            "gender": GENDER_NAMES.get(record.gender or "", ""), "county": record.county,
+            "address": mask_address(record.address), "date": record.date, "row": record.row_number}
+
+
+def guardian_name(actor: Actor, guardian: Guardian | None) -> str | None:
+    if guardian is None:
+        return None
+    return guardian.name if shows_names(actor) else mask_name(guardian.name)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
-from hotline.accounts.privacy import mask_address, mask_name
 from hotline.children import agency_lists, privacy, reviews, rules
 from hotline.children.models import AgencySource
 from hotline.errors import Forbidden, HotlineError
@@ -63,18 +62,12 @@ def queue(db: Session, actor: Actor) -> Any:
 def _review_page(db: Session, actor: Actor, review: Any, status: int = 200, form: Any = None) -> Any:
     record = reviews.record_of(db, review)
     guardian = reviews.guardian_of(db, review)
-    shows = privacy.shows_names(actor)
-    shown_record = None
-    if record is not None:
-        shown_record = {"name": record.name if shows else mask_name(record.name), "id_number": record.id_number_masked,
-                        "birth_date": record.birth_date, "gender": rules.GENDER_NAMES.get(record.gender or "", ""),
-                        "county": record.county, "address": mask_address(record.address), "date": record.date,
-                        "row": record.row_number}
     now = utcnow()
     return render_template(
-        "matching/review.html", r=review, child=privacy.view_child(actor, review.child), record=shown_record,
+        "matching/review.html", r=review, child=privacy.view_child(actor, review.child),
+        record=privacy.view_record(actor, record) if record is not None else None,
         purged_text=reviews.RECORD_PURGED, guardian=guardian,
-        guardian_name=(guardian.name if shows else mask_name(guardian.name)) if guardian else None,
+        guardian_name=privacy.guardian_name(actor, guardian),
         source=review.source_list.source, now=now, overdue=reviews.is_overdue(review, now),
         planned=reviews.planned_change(db, review) if review.status == "open" else None,
         can_decide=review.status == "open" and reviews.may_decide(db, actor), spec=reviews.DECIDE_SPEC,

@@ -32,10 +32,24 @@ REVEAL_REASONS = {
     "supervision": "督办核查",
     "other": "其他（须说明）",
 }
-REVEAL_SPEC = Spec([
-    Choice(name="reason", label="查看理由", choices=REVEAL_REASONS, required=True),
-    Text(name="note", label="说明", max_length=100),
-])
+
+
+def reveal_spec(reasons: dict[str, str]) -> Spec:
+    """The form asking for full personal data: a reason among ``reasons`` (其他 needs a note)."""
+    return Spec([
+        Choice(name="reason", label="查看理由", choices=reasons, required=True),
+        Text(name="note", label="说明", max_length=100),
+    ])
+
+
+def reveal_basis(reveal: dict) -> str:
+    """What the audit row records as the basis of a reveal: ``reveal:<reason> <note>``."""
+    if reveal["reason"] == "other" and not reveal.get("note"):
+        raise InputError("选择“其他”时请说明查看理由", code="missing_field", details={"field": "note"})
+    return f"reveal:{reveal['reason']}" + (f" {reveal['note']}" if reveal.get("note") else "")
+
+
+REVEAL_SPEC = reveal_spec(REVEAL_REASONS)
 _VILLAGE = re.compile(r"^.*?(村|社区|小区)")
 _TOWN = re.compile(r"^.*?(街道|镇|乡)")
 
@@ -108,10 +122,7 @@ def disclose(
     if basis is None and reveal is None:
         return PersonalData.hidden(ticket)
     if basis is None:
-        if reveal["reason"] == "other" and not reveal.get("note"):
-            raise InputError("选择“其他”时请说明查看理由", code="missing_field", details={"field": "note"})
-        basis = f"reveal:{reveal['reason']}" + (f" {reveal['note']}" if reveal.get("note") else "")
-        event = "reveal"
+        basis, event = reveal_basis(reveal), "reveal"
     else:
         event = "view_personal_data"
     record_audit(session, actor, event, f"ticket:{ticket.number}", "caller,child,address", source_ip, reason=basis)

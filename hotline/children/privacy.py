@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.audit import record_audit
-from hotline.accounts.privacy import mask_address, mask_name
+from hotline.accounts.privacy import mask_address, mask_name, reveal_basis, reveal_spec
 from hotline.children.models import AgencyRecord, Child, Guardian
 from hotline.children.rules import GENDER_NAMES
 from hotline.children.scopes import PROVINCE_WIDE
 from hotline.crypto import FieldCipher
-from hotline.errors import InputError
-from hotline.inputs import Choice, Spec, Text
 
 REVEAL_REASONS = {
     "visit": "入户走访联系",
@@ -30,10 +28,7 @@ REVEAL_REASONS = {
     "emergency": "紧急处置",
     "other": "其他（须说明）",
 }
-REVEAL_SPEC = Spec([
-    Choice(name="reason", label="查看理由", choices=REVEAL_REASONS, required=True),
-    Text(name="note", label="说明", max_length=100),
-])
+REVEAL_SPEC = reveal_spec(REVEAL_REASONS)
 
 
 @dataclass(frozen=True)
@@ -78,9 +73,7 @@ def view_child(actor: Actor, child: Child) -> ChildView:
 def reveal_child(session: Session, actor: Actor, child: Child, reveal: dict[str, Any], *, cipher: FieldCipher,
                  source_ip: str | None) -> ChildView:
     """The full record, for a reason (``REVEAL_SPEC``); audited."""
-    if reveal["reason"] == "other" and not reveal.get("note"):
-        raise InputError("选择“其他”时请说明查看理由", code="missing_field", details={"field": "note"})
-    basis = f"reveal:{reveal['reason']}" + (f" {reveal['note']}" if reveal.get("note") else "")
+    basis = reveal_basis(reveal)
     record_audit(session, actor, "reveal", f"child:{child.number}", "id_number,guardians,phones,addresses",
                  source_ip, reason=basis)
     return ChildView(

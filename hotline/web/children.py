@@ -19,6 +19,7 @@ from hotline.reports.exports import to_csv, to_xlsx
 from hotline.timeutil import utcnow
 from hotline.web import runtime
 from hotline.web.errors import flash_error
+from hotline.web.forms import list_filters
 from hotline.web.sessions import console_view
 
 bp = Blueprint("children", __name__, url_prefix="/console/children")
@@ -27,12 +28,7 @@ bp = Blueprint("children", __name__, url_prefix="/console/children")
 @bp.get("/", endpoint="register")
 @console_view(readonly=True)
 def register_list(db: Session, actor: Actor) -> Any:
-    status = 200
-    try:
-        flt = listing.LIST_SPEC.parse(request.args, source="text")
-    except HotlineError as exc:
-        flash_error(exc)
-        flt, status = {}, exc.status
+    flt, status = list_filters(listing.LIST_SPEC, request.args)
     page = listing.list_children(db, actor, flt)
     return render_template("children/list.html", page=page, flt=flt, spec=listing.LIST_SPEC,
                            view=lambda c: privacy.view_child(actor, c), can_edit=actor.role in EDITORS,

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hotline.errors import HotlineError
+from hotline.inputs import Spec
 from hotline.tickets.calls import OUTCOME_SPEC, CallOutcome
 from hotline.tickets.intake import IntakeRequest, intake_spec
 from hotline.tickets.queries import FILTER_SPEC, TicketFilter
+from hotline.web.errors import flash_error
 
 
 def call_request(form: Mapping[str, str], *, max_text: int) -> IntakeRequest:
@@ -25,6 +28,16 @@ def call_request(form: Mapping[str, str], *, max_text: int) -> IntakeRequest:
 
 def call_outcome(form: Mapping[str, str]) -> CallOutcome:
     return CallOutcome(OUTCOME_SPEC.parse(form, source="text"))
+
+
+def list_filters(spec: Spec, args: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """A list page's filters from the query string; a bad one is flashed and the list shown unfiltered
+    with its 4xx status (a list page never refuses to show)."""
+    try:
+        return spec.parse(args, source="text"), 200
+    except HotlineError as exc:
+        flash_error(exc)
+        return {}, exc.status
 
 
 def queue_filter(args: Mapping[str, Any]) -> TicketFilter:

@@ -21,6 +21,7 @@ from hotline.errors import Forbidden, HotlineError
 from hotline.timeutil import utcnow
 from hotline.web import runtime
 from hotline.web.errors import flash_error
+from hotline.web.forms import list_filters
 from hotline.web.sessions import console_view
 
 bp = Blueprint("matching", __name__, url_prefix="/console/matching")
@@ -46,12 +47,7 @@ def _names() -> dict[str, Any]:
 @bp.get("/")
 @console_view(roles=READERS, readonly=True)
 def queue(db: Session, actor: Actor) -> Any:
-    status = 200
-    try:
-        flt = reviews.QUEUE_SPEC.parse(request.args, source="text")
-    except HotlineError as exc:
-        flash_error(exc)
-        flt, status = {}, exc.status
+    flt, status = list_filters(reviews.QUEUE_SPEC, request.args)
     now = utcnow()
     page = reviews.queue(db, actor, flt, now)
     return render_template("matching/queue.html", page=page, flt=flt, spec=reviews.QUEUE_SPEC, now=now,

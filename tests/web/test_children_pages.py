@@ -162,3 +162,11 @@ def test_a_child_registered_from_a_ticket_is_linked_to_it(state, login):
         links = session.scalars(sql_select(ChildLink).where(ChildLink.ticket_id == ticket_id)).all()
         assert len(links) == 1
     assert number in desk.get(f"/console/children/{child_number}").get_data(as_text=True)
+
+
+def test_a_bad_filter_is_explained_and_the_list_still_shown(login):
+    page = login("dispatcher").get("/console/children/?category=bogus&page=0")
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "取值“bogus”无效" in html  # the reason, in Chinese
+    assert "没有符合条件的儿童档案" in html or 'id="children"' in html  # and the (unfiltered) list

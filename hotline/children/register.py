@@ -21,7 +21,7 @@ from hotline.children.matching import parse_id
 from hotline.children.models import Child, ChildVersion, Guardian, Place, PlaceLevel
 from hotline.children.scopes import EDITORS, get_child, villages_in_scope
 from hotline.crypto import FieldCipher
-from hotline.errors import Forbidden, InputError
+from hotline.errors import Conflict, Forbidden, InputError
 from hotline.inputs import Choice, Day, Integer, Spec, Text, TextList
 
 MAX_GUARDIANS = 4
@@ -55,6 +55,8 @@ CHILD_SPEC = Spec([
     Text(name="director", label="负责的儿童主任（用户名）", max_length=64),
     Choice(name="status", label="状态", choices={"active": "在册", "exited": "已退出"}),
     Text(name="notes", label="备注", max_length=2000, multiline=True),
+    #: the version the edit form was opened at: a change saved meanwhile by someone else is not overwritten
+    Integer(name="version", label="档案版本", minimum=0, maximum=2**31 - 1),
 ])
 
 
@@ -294,6 +296,9 @@ def update_child(session: Session, actor: Actor, number: str, values: dict[str, 
     if actor.role not in EDITORS:
         raise Forbidden("您的角色不能修改儿童档案", code="forbidden")
     child = get_child(session, number, actor)
+    lock_child(session, child)
+    if values.get("version") is not None and values["version"] != child.version:
+        raise Conflict(f"儿童档案已被他人修改（当前第 {child.version} 版），请刷新后重新填写", code="stale_version")
     before = _snapshot(child)
     _apply(session, actor, child, values, guardians, cipher)
     session.flush()
@@ -313,6 +318,7 @@ def form_values(child: Child) -> dict[str, Any]:
         "household_address": child.household_address, "village": child.village_id, "category": child.category,
         "assessment": child.assessment, "concerns": child.concerns or [], "status": child.status,
         "notes": child.notes, "director": child.director.username if child.director else None,
+        "version": child.version,
     }
     for i, g in enumerate(child.guardians, start=1):
         values.update({f"g{i}_relation": g.relation, f"g{i}_name": g.name, f"g{i}_status": g.status,

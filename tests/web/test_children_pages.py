@@ -170,3 +170,21 @@ def test_a_bad_filter_is_explained_and_the_list_still_shown(login):
     html = page.get_data(as_text=True)
     assert "取值“bogus”无效" in html  # the reason, in Chinese
     assert "没有符合条件的儿童档案" in html or 'id="children"' in html  # and the (unfiltered) list
+
+
+def test_an_edit_does_not_overwrite_a_change_saved_meanwhile(state, new_browser):
+    first = place_user(state, new_browser, "child_director", "陈家店村")
+    second = place_user(state, new_browser, "child_supervisor", "合隆镇")
+    number = first.post("/console/children/new", child_form(village_id(state))).headers["Location"].rsplit("/", 1)[-1]
+    assert 'name="version" value="1"' in second.get(f"/console/children/{number}/edit").get_data(as_text=True)
+    saved = first.post(f"/console/children/{number}/edit",
+                       child_form(village_id(state), id_number="", g1_id_number="", g1_phone="", assessment="concern",
+                                  version="1"))
+    assert saved.status_code == 302
+    stale = second.post(f"/console/children/{number}/edit",
+                        child_form(village_id(state), id_number="", g1_id_number="", g1_phone="", assessment="good",
+                                   version="1"))
+    assert stale.status_code == 409 and "已被他人修改" in stale.get_data(as_text=True)
+    with state.db.transaction(readonly=True) as session:
+        child = session.scalar(select(Child).where(Child.number == number))
+        assert (child.assessment, child.version) == ("concern", 2)

@@ -166,6 +166,47 @@ def user_create(username: str, role: str, unit_code: str | None, places: tuple[s
         click.echo(f"已创建用户 {created.username}（{created.role}）")
 
 
+@user.command("disable")
+@click.option("--username", required=True)
+@friendly_errors
+def user_disable(username: str) -> None:
+    """停用账号（其已登录会话立即失效）。"""
+    from hotline.accounts.users import set_active
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        set_active(session, username, False)
+    click.echo(f"已停用 {username}，其会话已失效")
+
+
+@user.command("enable")
+@click.option("--username", required=True)
+@friendly_errors
+def user_enable(username: str) -> None:
+    """重新启用账号。"""
+    from hotline.accounts.users import set_active
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        set_active(session, username, True)
+    click.echo(f"已启用 {username}")
+
+
+@user.command("role")
+@click.option("--username", required=True)
+@click.option("--role", required=True)
+@click.option("--unit", "unit_code", default=None)
+@click.option("--place", "places", multiple=True)
+@friendly_errors
+def user_role(username: str, role: str, unit_code: str | None, places: tuple[str, ...]) -> None:
+    """更改角色（及单位或负责地点）；其已登录会话立即失效。"""
+    from hotline.accounts.users import change_role
+    from hotline.children.places import find_place
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        found = [find_place(session, p) for p in places]
+        change_role(session, username, role, unit_code=unit_code, places=found)
+    click.echo(f"已将 {username} 的角色改为 {role}，其会话已失效")
+
+
 @user.command("places")
 @click.option("--username", required=True)
 @click.option("--place", "places", multiple=True, required=True,
@@ -259,6 +300,19 @@ def token_create(name: str, role: str, unit_code: str | None) -> None:
     with _runtime() as runtime, runtime.db.transaction() as session:
         _, secret = create_token(session, name, role, unit_code=unit_code)
     click.echo(secret)
+
+
+@token.command("revoke")
+@click.option("--name", required=True)
+@friendly_errors
+def token_revoke(name: str) -> None:
+    """吊销该名称的全部有效令牌（立即生效）。"""
+    from hotline.accounts.tokens import revoke_tokens
+    from hotline.timeutil import utcnow
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        count = revoke_tokens(session, name, utcnow())
+    click.echo(f"已吊销 {count} 个令牌")
 
 
 @main.command()

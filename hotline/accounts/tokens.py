@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,17 @@ def create_token(session: Session, name: str, role: str, *, unit_code: str | Non
     session.add(row)
     session.flush()
     return row, token
+
+
+def revoke_tokens(session: Session, name: str, now: datetime) -> int:
+    """Revoke every active token with this name (a leaked integration secret); how many were revoked."""
+    rows = list(session.scalars(select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))))
+    if not rows:
+        raise InputError(f"没有名为“{name}”的有效令牌", code="unknown_token")
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return len(rows)
 
 
 def authenticate_token(session: Session, token: str) -> Actor:

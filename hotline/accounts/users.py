@@ -99,6 +99,36 @@ def set_password(session: Session, username: str, password: str) -> User:
     return user
 
 
+def _get(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InputError(f"用户“{username}”不存在", code="unknown_user")
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    """Disable (or enable again) an account; disabling ends its sessions at once (SESS-4, AUTH-6)."""
+    user = _get(session, username)
+    user.active = active
+    rotate_session_nonce(user)
+    session.flush()
+    return user
+
+
+def change_role(session: Session, username: str, role: str, *, unit_code: str | None = None,
+                places: Sequence[Place] = ()) -> User:
+    """Give a user another role (with its unit or places); their sessions end, so the new rights apply
+    from the next login and the old ones nowhere (SESS-4)."""
+    user = _get(session, username)
+    parsed = check_role(role, unit_code, places)
+    user.role = parsed.value
+    user.unit = get_unit(session, unit_code) if unit_code else None
+    user.places = list(places)
+    rotate_session_nonce(user)
+    session.flush()
+    return user
+
+
 def rotate_session_nonce(user: User) -> None:
     """Invalidate every session of this user (logout, password change, role or unit change)."""
     user.session_nonce = secrets.token_hex(16)

@@ -44,9 +44,13 @@ def export_rows(session: Session, actor: Actor, flt: TicketFilter, taxonomy: Tax
     return rows
 
 
-def _cell(value: str) -> str:
-    """A leading = + - @ would run as a formula in a spreadsheet: neutralise it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+#: what makes a spreadsheet read a cell as a formula (a tab or CR before one still does in Excel)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading = + - @ tab or CR is neutralised with a quote."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
@@ -54,7 +58,7 @@ def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
     writer = csv.writer(buf)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so that Excel reads UTF-8
 
 
@@ -63,7 +67,7 @@ def to_xlsx(rows: list[list[str]], header: list[str] = HEADER, title: str = "工
     sheet = book.create_sheet(title)
     sheet.append(header)
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

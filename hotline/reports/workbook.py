@@ -11,7 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from hotline.reports.bulletins import Sheet
-from hotline.reports.exports import _cell
+from hotline.reports.exports import safe_cell
 
 RATE_FORMAT = "0.0%"
 
@@ -20,7 +20,7 @@ def _value(value: Any) -> Any:
     if value is None:
         return "—"
     if isinstance(value, str):
-        return _cell(value)
+        return safe_cell(value)
     return value
 
 
@@ -28,7 +28,7 @@ def to_xlsx(title: str, tables: list[Sheet]) -> bytes:
     """The tables as a workbook: each sheet's header in row 1 (bold, frozen), then its rows, then its note."""
     book = Workbook()
     book.remove(book.active)
-    book.properties.title = _cell(title)
+    book.properties.title = safe_cell(title)
     for table in tables:
         sheet = book.create_sheet(table.name[:31])
         sheet.append(table.header)
@@ -42,7 +42,7 @@ def to_xlsx(title: str, tables: list[Sheet]) -> bytes:
                     cell.number_format = RATE_FORMAT
         if table.note:
             sheet.append([])
-            sheet.append([_cell(table.note)])
+            sheet.append([safe_cell(table.note)])
         for i, name in enumerate(table.header, start=1):
             width = max([len(str(name))] + [len(str(r[i - 1])) for r in table.rows if i <= len(r)])
             sheet.column_dimensions[get_column_letter(i)].width = min(60, 4 + 2 * width)

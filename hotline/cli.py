@@ -171,10 +171,7 @@ def user_create(username: str, role: str, unit_code: str | None, places: tuple[s
 @friendly_errors
 def user_disable(username: str) -> None:
     """停用账号（其已登录会话立即失效）。"""
-    from hotline.accounts.users import set_active
-
-    with _runtime() as runtime, runtime.db.transaction() as session:
-        set_active(session, username, False)
+    _set_active(username, False)
     click.echo(f"已停用 {username}，其会话已失效")
 
 
@@ -183,11 +180,15 @@ def user_disable(username: str) -> None:
 @friendly_errors
 def user_enable(username: str) -> None:
     """重新启用账号。"""
+    _set_active(username, True)
+    click.echo(f"已启用 {username}")
+
+
+def _set_active(username: str, active: bool) -> None:
     from hotline.accounts.users import set_active
 
     with _runtime() as runtime, runtime.db.transaction() as session:
-        set_active(session, username, True)
-    click.echo(f"已启用 {username}")
+        set_active(session, username, active)
 
 
 @user.command("role")

@@ -643,6 +643,7 @@ def _json_lines(path: str, required: tuple[str, ...]) -> list[dict]:
 @friendly_errors
 def sweep(now: str | None, jobs: tuple[str, ...]) -> None:
     """把每个到期的定时任务执行一次（如同当前时间为 NOW），输出 JSON 汇总。"""
+    from hotline.migrate import require_current_schema
     from hotline.scheduling.jobs import JOB_IDS
     from hotline.scheduling.runner import run_due
 
@@ -651,6 +652,7 @@ def sweep(now: str | None, jobs: tuple[str, ...]) -> None:
         raise ValueError(f"未知任务：{', '.join(unknown)}；可选：{', '.join(JOB_IDS)}")
     moment = _moment(now) if now else None
     with _runtime() as runtime:
+        require_current_schema(runtime.db.engine)
         summary = run_due(runtime, moment, only=jobs or None)
     click.echo(json.dumps(summary, ensure_ascii=False))
 
@@ -674,6 +676,7 @@ def scheduler() -> None:
     import signal
     import threading
 
+    from hotline.migrate import require_current_schema
     from hotline.scheduling.process import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -682,6 +685,7 @@ def scheduler() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with _runtime() as runtime:
+        require_current_schema(runtime.db.engine)
         serve(runtime, stop, on_change=lambda message: click.echo(message, err=True))
     click.echo("调度进程已停止", err=True)
 

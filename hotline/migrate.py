@@ -37,3 +37,19 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = bind
     command.upgrade(cfg, revision)
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse (ValueError, in Chinese) a database that was never initialised or lags behind the code, before
+    a command works on it (the scheduler's jobs would each fail on a missing table)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if not current:
+        raise ValueError("数据库尚未初始化，请先运行 hotline init")
+    if current != heads:
+        raise ValueError(f"数据库结构版本（{', '.join(sorted(current))}）与程序（{', '.join(sorted(heads))}）不一致，"
+                         "请先运行 hotline init 升级")

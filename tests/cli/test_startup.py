@@ -52,3 +52,12 @@ def test_importing_the_package_loads_neither_the_web_app_nor_the_command_line():
     probe = "import sys, hotline; print(sorted(m for m in ('flask', 'hotline.cli', 'hotline.app', 'click') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60).stdout
     assert out.strip() == "[]"
+
+
+def test_the_jobs_refuse_an_uninitialised_database_in_one_line(tmp_path):
+    env = {**os.environ, "HOTLINE_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("HOTLINE_DATABASE_URL", None)
+    proc = subprocess.run([sys.executable, "-m", "hotline.cli", "sweep", "--now", "2026-06-01T09:00:00+08:00"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == "错误：数据库尚未初始化，请先运行 hotline init"  # no traceback, no SQL

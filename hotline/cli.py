@@ -239,10 +239,10 @@ def lists_import(source: str, file: str) -> None:
     from hotline.children.agency_lists import import_path
 
     with _runtime() as runtime:
-        found = import_path(runtime, source, Path(file))
+        done = import_path(runtime, source, Path(file))
+    found = done.agency_list
     click.echo(json.dumps({"list_id": found.id, "rows": found.rows, "matched": found.matched,
-                           "reviews": found.outcome.reviews, "duplicates": found.outcome.duplicates},
-                          ensure_ascii=False))
+                           "reviews": done.reviews, "duplicates": done.duplicates}, ensure_ascii=False))
 
 
 @main.group()
@@ -652,7 +652,8 @@ def sweep(now: str | None, jobs: tuple[str, ...]) -> None:
         raise ValueError(f"未知任务：{', '.join(unknown)}；可选：{', '.join(JOB_IDS)}")
     moment = _moment(now) if now else None
     with _runtime() as runtime:
-        require_current_schema(runtime.db.engine)
+        with runtime.db.connect(readonly=True) as connection:
+            require_current_schema(connection)
         summary = run_due(runtime, moment, only=jobs or None)
     click.echo(json.dumps(summary, ensure_ascii=False))
 
@@ -685,7 +686,8 @@ def scheduler() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with _runtime() as runtime:
-        require_current_schema(runtime.db.engine)
+        with runtime.db.connect(readonly=True) as connection:
+            require_current_schema(connection)
         serve(runtime, stop, on_change=lambda message: click.echo(message, err=True))
     click.echo("调度进程已停止", err=True)
 

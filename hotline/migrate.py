@@ -39,14 +39,13 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
-def require_current_schema(engine: Engine) -> None:
+def require_current_schema(connection: Connection) -> None:
     """Refuse (ValueError, in Chinese) a database that was never initialised or lags behind the code, before
     a command works on it (the scheduler's jobs would each fail on a missing table)."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    current = set(MigrationContext.configure(connection).get_current_heads())
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     if not current:
         raise ValueError("数据库尚未初始化，请先运行 hotline init")

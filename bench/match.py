@@ -242,7 +242,7 @@ def database(children: int, records: int, url: str | None) -> None:
                                          cipher=runtime.cipher, now=utcnow(),
                                          working_days=runtime.settings.review_working_days,
                                          calendar=runtime.calendar, workday_start=runtime.policy.workday_start)
-        rows, hit, reviews = found.rows, found.matched, found.outcome.reviews
+        rows, hit, reviews = found.agency_list.rows, found.agency_list.matched, found.reviews
     took = time.perf_counter() - started
     print(f"  database import: {took:.1f} s for {rows:,} rows ({hit:,} matched, {reviews:,} reviews); "
           f"{took / pure:.1f}× the pure matcher")

@@ -387,8 +387,9 @@ def _columns(headers: list[str], mapping: dict[str, str]) -> dict[str, int]:
 
 @dataclass
 class ImportOutcome:
-    """What one import did, besides the stored list's ``rows`` and ``matched``."""
+    """What one import did: the stored list (with its ``rows`` and ``matched``) and the reviews created."""
 
+    agency_list: AgencyList | None = None
     reviews: int = 0
     #: matches already under an open review (a file imported twice): no second review
     duplicates: int = 0
@@ -417,10 +418,9 @@ def _clean_filename(filename: str) -> str:
 
 def import_list(session: Session, actor: Actor, source_id: int, filename: str, data: bytes, *,
                 cipher: FieldCipher, now: datetime, working_days: int, calendar: WorkCalendar,
-                workday_start: time = DEFAULT_WORKDAY_START) -> AgencyList:
+                workday_start: time = DEFAULT_WORKDAY_START) -> ImportOutcome:
     """Read an agency's list, match every row against the register (children of all counties) and put each
-    match in the reviewing county's queue. Only matched rows are stored. Returns the stored list; its
-    ``outcome`` attribute (not a column, :class:`ImportOutcome`) says how many reviews were created."""
+    match in the reviewing county's queue. Only matched rows are stored."""
     from hotline.children import reviews
 
     _require_manager(session, actor)
@@ -449,16 +449,15 @@ def import_list(session: Session, actor: Actor, source_id: int, filename: str, d
         # the matcher caches normalised names; an imported list's names must not stay in memory
         matching.clean_name.cache_clear()
         matching.name_pinyin.cache_clear()
-    created.guessed = guessed
-    agency_list.outcome = created  # type: ignore[attr-defined]
+    created.guessed, created.agency_list = guessed, agency_list
     session.flush()
     log.info("agency list %s imported: %d rows, %d matched, %d reviews", agency_list.id, agency_list.rows,
              agency_list.matched, created.reviews)
-    return agency_list
+    return created
 
 
 def import_path(runtime: Any, source: str, path: Path, *, actor: Actor = SYSTEM,
-                now: datetime | None = None) -> AgencyList:
+                now: datetime | None = None) -> ImportOutcome:
     """For a command line (``hotline lists import``): import a file from disk into the source named (or
     numbered) ``source``, in one transaction — bigger lists than the console's upload limit."""
     from hotline.timeutil import utcnow
@@ -472,7 +471,7 @@ def import_path(runtime: Any, source: str, path: Path, *, actor: Actor = SYSTEM,
         result = import_list(session, actor, found.id, path.name, path.read_bytes(), cipher=runtime.cipher,
                              now=now or utcnow(), working_days=runtime.settings.review_working_days,
                              calendar=runtime.calendar, workday_start=runtime.policy.workday_start)
-        session.expunge(result)
+        session.expunge(result.agency_list)
         return result
 
 

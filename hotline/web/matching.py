@@ -157,7 +157,7 @@ def import_list(db: Session, actor: Actor, source_id: int) -> Any:
     upload = request.files.get("file")
     try:
         with db.begin_nested():
-            imported = agency_lists.import_list(
+            outcome = agency_lists.import_list(
                 db, actor, source_id, (upload.filename or "") if upload else "", upload.read() if upload else b"",
                 cipher=state.cipher, now=utcnow(), working_days=state.settings.review_working_days,
                 calendar=state.calendar, workday_start=state.policy.workday_start)
@@ -166,7 +166,7 @@ def import_list(db: Session, actor: Actor, source_id: int) -> Any:
             raise
         flash_error(exc)
         return _source_page(db, found, exc.status)
-    outcome = imported.outcome
+    imported = outcome.agency_list
     guessed_form = agency_lists.source_form(found, outcome.guessed) if outcome.guessed is not None else None
     return render_template("matching/imported.html", l=imported, outcome=outcome, s=found,
                            counts=agency_lists.review_counts(db, imported),

@@ -44,7 +44,7 @@ def do_import(state, actor, source_id: int, filename: str, data: bytes, now: dat
     with state.db.transaction() as session:
         found = agency_lists.import_list(session, actor, source_id, filename, data, cipher=state.cipher, now=now,
                                          working_days=10, calendar=state.calendar)
-        return found.id, found.outcome
+        return found.agency_list.id, found
 
 
 # --- reading files -----------------------------------------------------------------------------------------
@@ -237,7 +237,8 @@ def test_a_big_list_from_a_file_for_the_command_line(state, tmp_path):
     new_source(state, name="民政厅特困名单", kind="tekun")
     path = tmp_path / "特困.csv"
     path.write_bytes(f"姓名,身份证号\n王小雨,{CHILD}\n".encode("gb18030"))
-    imported = agency_lists.import_path(state, "民政厅特困名单", path, now=NOW)
-    assert (imported.filename, imported.rows, imported.matched, imported.outcome.reviews) == ("特困.csv", 1, 1, 1)
+    done = agency_lists.import_path(state, "民政厅特困名单", path, now=NOW)
+    imported = done.agency_list
+    assert (imported.filename, imported.rows, imported.matched, done.reviews) == ("特困.csv", 1, 1, 1)
     with pytest.raises(NotFound, match="不存在"):
         agency_lists.import_path(state, "没有这个来源", path, now=NOW)

@@ -78,7 +78,7 @@ def import_csv(state, actor, source_id: int, text: str, *, now: datetime = NOW, 
                                          cipher=state.cipher, now=now,
                                          working_days=days or state.settings.review_working_days,
                                          calendar=calendar or state.calendar)
-        return found.id, found.outcome
+        return found.agency_list.id, found
 
 
 def reviews_of(session, list_id: int) -> dict[int, list[MatchReview]]:  # noqa: ANN001

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from click.testing import CliRunner
 from sqlalchemy import select
+from sweep_support import at, sweep, sweep_directly
 
 from hotline.accounts.actor import SYSTEM, Actor
 from hotline.accounts.models import Role
@@ -18,8 +19,6 @@ from hotline.cli import given, main
 from hotline.directory.units import get_unit
 from hotline.notifications.models import Notification
 from hotline.notifications.service import Notifier
-from hotline.scheduling import deadline_sweep
-from hotline.scheduling.jobs import JobContext
 from hotline.scheduling.runner import run_due
 from hotline.sentiment.leads import open_lead
 from hotline.sentiment.models import SentimentEvent
@@ -27,7 +26,6 @@ from hotline.sentiment.pipeline import ingest_batch
 from hotline.tickets.actions import perform_action
 from hotline.tickets.intake import IntakeRequest, intake
 from hotline.tickets.models import Ticket
-from hotline.timeutil import SHANGHAI
 
 COUNTY = "civil_affairs:长春市/农安县"
 PREFECTURE = "civil_affairs:长春市"
@@ -35,8 +33,6 @@ PROVINCE = "civil_affairs:吉林省"
 PLACE = {"prefecture": "长春市", "county": "农安县"}
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
 def dispatch(state, when: str, *, kind: str = "help", urgency: str = "normal", category: str = "guardianship") -> str:
@@ -59,16 +55,8 @@ def act(state, number: str, name: str, actor: Actor, when: str, **payload) -> No
                        now=at(when))
 
 
-def sweep(state, when: str) -> dict:
-    summary = run_due(state, at(when), only=("deadlines",))
-    assert summary["jobs"] == {"deadlines": "ok"}
-    return summary
 
 
-def sweep_directly(state, when: str) -> dict:
-    """The job function itself, past the runner's "already ran this minute" check."""
-    with state.db.transaction() as session:
-        return deadline_sweep.sweep_deadlines(JobContext(state, at(when), session))
 
 
 def timeline(state, number: str) -> list[tuple[str, str, str]]:

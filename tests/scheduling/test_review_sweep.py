@@ -6,22 +6,18 @@ from datetime import datetime, timedelta
 
 from children_support import add_child, guardian, person
 from sqlalchemy import select
+from sweep_support import sweep_directly
 
 from hotline.children import agency_lists, reviews
 from hotline.children.matching import check_digit
 from hotline.children.models import MatchReview
 from hotline.notifications.models import Notification
-from hotline.scheduling.deadline_sweep import sweep_deadlines
-from hotline.scheduling.jobs import JobContext
 from hotline.timeutil import SHANGHAI
 
 IMPORTED = datetime(2026, 12, 3, 17, 0, tzinfo=SHANGHAI)  # Thursday
 FATHER = "22012219850214011" + check_digit("22012219850214011")
 
 
-def sweep(state, when: datetime) -> dict:  # noqa: ANN001
-    with state.db.transaction() as session:
-        return sweep_deadlines(JobContext(state, when, session))
 
 
 def review_of(state) -> MatchReview:  # noqa: ANN001
@@ -53,13 +49,13 @@ def test_an_open_review_is_reminded_escalated_and_left_alone_once_decided(state)
     assert review.unit.code == "civil_affairs:长春市/农安县"
     first = reviews.running_clocks(review)[0]
     assert review.alert_at == first.start + (first.due - first.start) * 2 / 3  # the sweep's first look
-    sweep(state, review.alert_at - timedelta(minutes=1))
+    sweep_directly(state, review.alert_at - timedelta(minutes=1))
     assert titles(state, ref) == []
-    sweep(state, review.alert_at)
+    sweep_directly(state, review.alert_at)
     assert titles(state, ref) == [("remind", "civil_affairs:长春市/农安县")]
-    sweep(state, review.due_at + timedelta(minutes=1))
+    sweep_directly(state, review.due_at + timedelta(minutes=1))
     assert ("overdue", "civil_affairs:长春市") in titles(state, ref)
-    later = sweep(state, review.due_at + timedelta(days=1, minutes=1))  # a working day overdue (a Wednesday)
+    later = sweep_directly(state, review.due_at + timedelta(days=1, minutes=1))  # a working day overdue (a Wednesday)
     assert later["escalated"] == 1
     escalated = review_of(state)
     with state.db.transaction(readonly=True) as session:
@@ -72,5 +68,5 @@ def test_an_open_review_is_reminded_escalated_and_left_alone_once_decided(state)
     with state.db.transaction(readonly=True) as session:
         assert session.get(MatchReview, review.id).alert_at is None
     before = titles(state, ref)
-    sweep(state, review.due_at + timedelta(days=30))
+    sweep_directly(state, review.due_at + timedelta(days=30))
     assert titles(state, ref) == before

@@ -7,11 +7,12 @@ visit is recorded, never a child's name in a notification. The sweep is the job 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 from children_support import add_child, get, person
 from click.testing import CliRunner
 from sqlalchemy import select, update
+from sweep_support import at, sweep, sweep_directly
 
 from hotline.accounts.actor import SYSTEM
 from hotline.accounts.models import User
@@ -20,32 +21,18 @@ from hotline.children.models import VisitTask
 from hotline.cli import given, main
 from hotline.directory.units import get_unit
 from hotline.notifications.models import Notification
-from hotline.scheduling import deadline_sweep
-from hotline.scheduling.jobs import JobContext
-from hotline.scheduling.runner import run_due
 from hotline.tickets.actions import perform_action
 from hotline.tickets.intake import IntakeRequest, intake
-from hotline.timeutil import SHANGHAI
 
 COUNTY = "civil_affairs:长春市/农安县"
 CHILD_NAME = "李小梅"
 GUARDIAN_NAME = "李建国"
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-def sweep(state, when: str) -> dict:
-    summary = run_due(state, at(when), only=("deadlines",))
-    assert summary["jobs"] == {"deadlines": "ok"}
-    return summary
 
 
-def sweep_directly(state, when: str) -> dict:
-    """The job function itself, past the runner's "already ran this minute" check."""
-    with state.db.transaction() as session:
-        return deadline_sweep.sweep_deadlines(JobContext(state, at(when), session))
 
 
 def visit_counts(summary: dict) -> tuple[int, int, int]:

@@ -52,3 +52,25 @@ class Conflict(HotlineError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class RetryLater(HotlineError):
+    """Refused for now, not for good: the answer carries ``Retry-After`` (seconds)."""
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TooManyRequests(RetryLater):
+    """A rate limit (login per IP or account, intake per token, live triage per session) was reached."""
+
+    status = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailable(RetryLater):
+    """The database is unreachable, locked too long, or kept failing a transaction: nothing was written."""
+
+    status = 503
+    code = "service_unavailable"

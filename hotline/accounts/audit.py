@@ -19,6 +19,22 @@ def record_audit(
     *,
     reason: str | None = None,
 ) -> None:
-    session.add(AuditEntry(actor=actor.label, actor_role=actor.role.value, event=event, object_ref=object_ref,
+    record_event(session, actor.label, actor.role.value, event, object_ref=object_ref, detail=detail,
+                 source_ip=source_ip, reason=reason)
+
+
+def record_event(
+    session: Session,
+    actor_label: str,
+    actor_role: str,
+    event: str,
+    *,
+    object_ref: str | None = None,
+    detail: str | None = None,
+    source_ip: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """An audit row for someone who is not (yet) an actor: a login attempt names the username it tried."""
+    session.add(AuditEntry(actor=actor_label[:96], actor_role=actor_role[:16], event=event, object_ref=object_ref,
                            detail=detail, source_ip=source_ip, reason=(reason or None) and reason[:200]))
     session.flush()

@@ -8,7 +8,7 @@ import uuid
 from flask import Flask, flash, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,10 @@ def flash_error(exc: HotlineError) -> None:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HotlineError)
     def _hotline_error(exc: HotlineError):
-        return _respond(exc.status, exc.code, exc.message, exc.details)
+        response = app.make_response(_respond(exc.status, exc.code, exc.message, exc.details))
+        if isinstance(exc, RetryLater):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -26,6 +26,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     CHILD_SUPERVISOR = "child_supervisor"  # 儿童督导员: a township
     CHILD_DIRECTOR = "child_director"  # 儿童主任: one or more villages
+    AUDITOR = "auditor"  # 审计员: reads the audit trail, nothing else (等保 三员分立)
 
 
 ROLE_NAMES_ZH = {
@@ -36,9 +37,15 @@ ROLE_NAMES_ZH = {
     Role.ADMIN: "系统管理员",
     Role.CHILD_SUPERVISOR: "儿童督导员",
     Role.CHILD_DIRECTOR: "儿童主任",
+    Role.AUDITOR: "审计员",
 }
 #: the roles below county level, whose scope is a set of places (township or villages), not a unit
 PLACE_ROLES = frozenset({Role.CHILD_SUPERVISOR, Role.CHILD_DIRECTOR})
+#: the roles that work on tickets, leads and children; a view that names no roles is open to these only, so
+#: the auditor — who reads the audit trail and nothing else — is refused by default
+CASEWORK_ROLES = frozenset(Role) - {Role.AUDITOR}
+#: a person's own pages (start page, notification inbox), whatever their role
+EVERY_ROLE = frozenset(Role)
 
 
 class User(Base):

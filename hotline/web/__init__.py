@@ -14,6 +14,7 @@ def runtime() -> Runtime:
 
 def register_web(app: Flask) -> None:
     from hotline.web import (
+        audit,
         auth,
         child_links,
         children,
@@ -38,7 +39,7 @@ def register_web(app: Flask) -> None:
 
     for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
                       sentiment.bp, notifications.bp, scheduler.bp, children.bp, field.bp, matching.bp,
-                      child_links.bp):
+                      child_links.bp, audit.bp):
         app.register_blueprint(blueprint)
     sessions.register_csrf(app)
     templating.register_template_globals(app)

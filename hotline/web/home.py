@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, url_for
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.models import Role
+from hotline.accounts.models import CASEWORK_ROLES, EVERY_ROLE, Role
 from hotline.web.sessions import console_view
 
 bp = Blueprint("home", __name__)
@@ -32,11 +32,12 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     # below county level: the field work first
     R.CHILD_DIRECTOR: [("field.tasks", "走访任务"), ("children.register", "儿童档案")],
     R.CHILD_SUPERVISOR: [("children.register", "儿童档案"), ("field.tasks", "走访任务")],
+    R.AUDITOR: [("audit.log", "审计日志")],
 }
 
 
 def nav_items(role: Role) -> list[tuple[str, str]]:
-    return [*NAVIGATION[role], ("kb.search", "知识库")]
+    return [*NAVIGATION[role], ("kb.search", "知识库")] if role in CASEWORK_ROLES else NAVIGATION[role]
 
 
 @bp.get("/")
@@ -45,6 +46,6 @@ def index() -> Any:
 
 
 @bp.get("/console/")
-@console_view(readonly=True)
+@console_view(roles=EVERY_ROLE, readonly=True)
 def console(db: Session, actor: Actor) -> Any:
     return redirect(url_for(NAVIGATION[actor.role][0][0]))

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.models import Role
+from hotline.accounts.models import EVERY_ROLE, Role
 from hotline.errors import HotlineError
 from hotline.notifications import inbox, webhooks
 from hotline.notifications.models import Notification
@@ -73,7 +73,7 @@ def _page_arg() -> int:
 
 
 @bp.get("")
-@console_view(readonly=True)
+@console_view(roles=EVERY_ROLE, readonly=True)
 def index(db: Session, actor: Actor) -> Any:
     found = inbox.list_notifications(db, actor, page=_page_arg())
     return render_template("notifications/list.html", page=found, unread=inbox.unread_count(db, actor),
@@ -81,21 +81,21 @@ def index(db: Session, actor: Actor) -> Any:
 
 
 @bp.get("/summary")
-@console_view(readonly=True)
+@console_view(roles=EVERY_ROLE, readonly=True)
 def summary(db: Session, actor: Actor) -> Any:
     """``{"unread": n, "latest_id": m}``: what the header polls."""
     return jsonify(inbox.summary(db, actor))
 
 
 @bp.post("/<int:notification_id>/read")
-@console_view()
+@console_view(roles=EVERY_ROLE)
 def read(db: Session, actor: Actor, notification_id: int) -> Any:
     inbox.mark_read(db, actor, notification_id)
     return redirect(safe_next(request.form.get("next") or url_for("notifications.index")))
 
 
 @bp.post("/read-all")
-@console_view()
+@console_view(roles=EVERY_ROLE)
 def read_all(db: Session, actor: Actor) -> Any:
     inbox.mark_all_read(db, actor)
     flash("已全部标为已读", "ok")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.login import SessionStart
-from hotline.accounts.models import Role, User
+from hotline.accounts.models import CASEWORK_ROLES, Role, User
 from hotline.accounts.users import actor_for
 from hotline.timeutil import utcnow
 from hotline.web import runtime
@@ -59,7 +59,7 @@ def _session_user(db: Session) -> User | None:
     return user
 
 
-def _enter(db: Session, allowed: frozenset[Role] | None) -> Actor | Any:
+def _enter(db: Session, allowed: frozenset[Role]) -> Actor | Any:
     """The logged-in actor, or the response that sends the visitor to log in (401 for fetch calls)."""
     user = _session_user(db)
     if user is None:
@@ -67,7 +67,7 @@ def _enter(db: Session, allowed: frozenset[Role] | None) -> Actor | Any:
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     actor = actor_for(user)
-    if allowed is not None and actor.role not in allowed:
+    if actor.role not in allowed:
         abort(403)
     g.actor = actor
     # a plain snapshot for templates: error pages render after the transaction has ended
@@ -79,8 +79,9 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False,
     """A console request: the logged-in user checked, then one unit of work around the view, which is
     called as ``view(db, actor, **kwargs)``. With ``own_transaction`` the session is checked in a
     short read and the view, called as ``view(actor, **kwargs)``, opens its own unit of work (to
-    classify a call before the write transaction begins)."""
-    allowed = frozenset(roles) if roles else None
+    classify a call before the write transaction begins). Without ``roles`` the view is open to the
+    casework roles: deny by default for the auditor and any role added later to that side."""
+    allowed = frozenset(roles) if roles else CASEWORK_ROLES
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)

@@ -192,7 +192,7 @@ VIEWS = {
 }
 
 
-@pytest.mark.parametrize("role", ["operator", "dispatcher", "agency_staff", "supervisor", "admin"])
+@pytest.mark.parametrize("role", ["operator", "dispatcher", "agency_staff", "supervisor", "admin", "auditor"])
 def test_role_view_matrix(login, role):
     browser = login(role, UNIT if role == "agency_staff" else None)
     for path, allowed in VIEWS.items():

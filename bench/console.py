@@ -59,7 +59,7 @@ def seed(db_url: str, n: int) -> list[str]:
             number = f"12345-{at:%Y%m%d}-B{i:05d}"[:24]
             numbers.append(number)
             rows.append({"number": number, "channel": "phone", "status": "dispatched", "text": TEXTS[i % 5] + f"（{i}）",
-                         "caller_name": "测试", "caller_phone": f"138{i:08d}", "received_at": at, "created_at": at,
+                         "caller_name_masked": "测*", "caller_phone_masked": f"138****{i % 10000:04d}", "received_at": at, "created_at": at,
                          "updated_at": at, "triage_mode": "manual", "needs_review": False, "category": CATEGORIES[i % 5],
                          "kind": "help", "urgency": "normal", "prefecture": "长春市", "county": "农安县",
                          "lead_unit_id": unit, "dispatched_at": at, "resolve_due_at": at + timedelta(days=5),

@@ -17,6 +17,7 @@ from hotline.children import register
 from hotline.children.matching import check_digit
 from hotline.children.models import Child, Place
 from hotline.children.places import find_place, import_places
+from hotline.config import make_private_dir
 from hotline.directory.units import seed_reference_data
 from hotline.knowledge.content import ImportReport, import_articles, load_kb_content
 from hotline.migrate import upgrade
@@ -125,9 +126,9 @@ class InitReport:
 
 
 def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
-    state.settings.instance_path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(state.settings.instance_path)
     with state.db.connect() as connection:
-        upgrade(connection)
+        upgrade(connection, cipher=state.cipher)  # 0014 seals the tickets' existing personal data
     report = InitReport()
     with state.db.transaction() as session:
         report.reference_rows = seed_reference_data(session, state.taxonomy)
@@ -140,9 +141,9 @@ def initialise(state: Runtime, *, demo: bool = False) -> InitReport:
         import_places(session, DEMO_PLACES.read_text(encoding="utf-8"))
         for username, role, unit, display, paths in DEMO_USERS:
             if username not in existing:
-                password = generate_password()
+                password = generate_password()  # an initial password: changed at first login, void after 24 h
                 create_user(session, username, role, password, unit_code=unit, display_name=display,
-                            places=[find_place(session, p) for p in paths])
+                            places=[find_place(session, p) for p in paths], must_change=True, by="system:init")
                 report.demo_credentials.append((username, role.value, password))
     with state.db.transaction() as session:
         if (session.scalar(select(func.count(Child.id))) or 0) == 0:

@@ -110,6 +110,7 @@ def init(demo: bool) -> None:
             click.echo("演示账号（密码只显示这一次，请妥善保存）：")
             for username, role, password in report.demo_credentials:
                 click.echo(f"  {role:<16} {username:<16} {password}")
+            click.echo("首次登录须修改密码（初始密码 24 小时内有效）；管理员、调度员还须绑定身份验证器（TOTP）。")
         else:
             click.echo("演示账号已存在（密码只在首次创建时显示；可用 hotline user set-password 重设）。")
         click.echo(f"演示工单：新增 {report.demo_tickets} 张；演示舆情：新增 {report.demo_sentiment} 条；"
@@ -120,21 +121,31 @@ def init(demo: bool) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="监听端口（默认 5000 或 HOTLINE_PORT）。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Web 进程数（默认 1 或 HOTLINE_WORKERS）；大于 1 时由 gunicorn 运行，SQLite 在生产模式下只允许 1 个。")
 @friendly_errors
-def serve(port: int | None, host: str, threads: int) -> None:
-    """启动 Web 服务（waitress）。"""
+def serve(port: int | None, host: str, threads: int, workers: int | None) -> None:
+    """启动 Web 服务（1 个进程：waitress；多个进程：gunicorn）。"""
     from waitress import serve as waitress_serve
 
-    from hotline.app import create_app
+    from hotline.app import create_app, serve_workers
 
     with _runtime() as runtime:
+        workers = workers or runtime.settings.workers
+        if workers > 1:
+            port = port or runtime.settings.port
+            click.echo(f"服务地址：http://{host}:{port}/  （gunicorn，{workers} 个进程 × {threads} 线程；Ctrl+C 停止）")
+            serve_workers(runtime.settings, host=host, port=port, workers=workers, threads=threads)
+            return
         app = create_app(runtime=runtime)
         port = port or runtime.settings.port
         if not getattr(runtime.triage, "has_model", False):
             click.echo("提示：尚未训练分类模型，新工单将等待人工分类（运行 hotline train）。")
         runtime.warm_up()  # load the segmenter, model and knowledge-base caches before the first caller
         click.echo(f"服务地址：http://{host}:{port}/  （Ctrl+C 停止）")
-        waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
+        # X-Forwarded-* reach the app only when a proxy is trusted: ProxyFix (HOTLINE_PROXY_HOPS) is their one reader
+        waitress_serve(app, host=host, port=port, threads=threads, ident="hotline",
+                       clear_untrusted_proxy_headers=not runtime.settings.proxy_hops)
 
 
 @main.group()
@@ -154,7 +165,8 @@ def user() -> None:
 @friendly_errors
 def user_create(username: str, role: str, unit_code: str | None, places: tuple[str, ...], display_name: str,
                 password_stdin: bool) -> None:
-    """创建用户（密码从标准输入读取，不出现在命令行）。"""
+    """创建用户（密码从标准输入读取，不出现在命令行）。这是初始密码：首次登录须修改，24 小时内有效。"""
+    from hotline.accounts.tokens import cli_actor
     from hotline.accounts.users import create_user
     from hotline.children.places import find_place
 
@@ -162,7 +174,7 @@ def user_create(username: str, role: str, unit_code: str | None, places: tuple[s
     with _runtime() as runtime, runtime.db.transaction() as session:
         found = [find_place(session, p) for p in places]
         created = create_user(session, username, role, password, unit_code=unit_code, display_name=display_name,
-                              places=found)
+                              places=found, by=cli_actor())
         click.echo(f"已创建用户 {created.username}（{created.role}）")
 
 
@@ -185,10 +197,24 @@ def user_enable(username: str) -> None:
 
 
 def _set_active(username: str, active: bool) -> None:
+    from hotline.accounts.tokens import cli_actor
     from hotline.accounts.users import set_active
 
     with _runtime() as runtime, runtime.db.transaction() as session:
-        set_active(session, username, active)
+        set_active(session, username, active, by=cli_actor())
+
+
+@user.command("reset-2fa")
+@click.option("--username", required=True)
+@friendly_errors
+def user_reset_2fa(username: str) -> None:
+    """重置双因素认证（手机丢失时）：删除其身份验证器密钥和恢复码，会话立即失效，下次登录时重新绑定。"""
+    from hotline.accounts.tokens import cli_actor
+    from hotline.accounts.users import reset_second_factor
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        reset_second_factor(session, username, by=cli_actor())
+    click.echo(f"已重置 {username} 的双因素认证，其会话已失效；下次登录时须重新绑定身份验证器")
 
 
 @user.command("role")
@@ -199,12 +225,13 @@ def _set_active(username: str, active: bool) -> None:
 @friendly_errors
 def user_role(username: str, role: str, unit_code: str | None, places: tuple[str, ...]) -> None:
     """更改角色（及单位或负责地点）；其已登录会话立即失效。"""
+    from hotline.accounts.tokens import cli_actor
     from hotline.accounts.users import change_role
     from hotline.children.places import find_place
 
     with _runtime() as runtime, runtime.db.transaction() as session:
         found = [find_place(session, p) for p in places]
-        change_role(session, username, role, unit_code=unit_code, places=found)
+        change_role(session, username, role, unit_code=unit_code, places=found, by=cli_actor())
     click.echo(f"已将 {username} 的角色改为 {role}，其会话已失效")
 
 
@@ -215,12 +242,13 @@ def user_role(username: str, role: str, unit_code: str | None, places: tuple[str
 @friendly_errors
 def user_places(username: str, places: tuple[str, ...]) -> None:
     """更改儿童主任、儿童督导员负责的地点（其已登录会话失效）。"""
+    from hotline.accounts.tokens import cli_actor
     from hotline.accounts.users import set_places
     from hotline.children.places import find_place
 
     with _runtime() as runtime, runtime.db.transaction() as session:
         found = [find_place(session, p) for p in places]
-        set_places(session, username, found)
+        set_places(session, username, found, by=cli_actor())
         labels = "、".join(p.label for p in found)
     click.echo(f"已更新 {username} 的负责地点：{labels}")
 
@@ -268,13 +296,14 @@ def places_import(csv_file: str) -> None:
 @click.option("--password-stdin", is_flag=True, required=True)
 @friendly_errors
 def user_set_password(username: str, password_stdin: bool) -> None:
-    """重设用户密码（从标准输入读取）。"""
+    """重设用户密码（从标准输入读取）：账号解锁、会话失效；新密码首次登录须修改，24 小时内有效。"""
+    from hotline.accounts.tokens import cli_actor
     from hotline.accounts.users import set_password
 
     password = _read_password()
     with _runtime() as runtime, runtime.db.transaction() as session:
-        set_password(session, username, password)
-    click.echo(f"已重设 {username} 的密码")
+        set_password(session, username, password, by=cli_actor())
+    click.echo(f"已重设 {username} 的密码（首次登录须修改，24 小时内有效）")
 
 
 def _read_password() -> str:
@@ -293,14 +322,19 @@ def token() -> None:
 @click.option("--name", required=True)
 @click.option("--role", required=True)
 @click.option("--unit", "unit_code", default=None)
+@click.option("--expires-days", type=int, default=365, show_default=True, help="有效期（天，1-730）")
+@click.option("--signed", is_flag=True, help="要求请求签名（HMAC-SHA256）：第二行打印签名密钥，也只打印这一次")
 @friendly_errors
-def token_create(name: str, role: str, unit_code: str | None) -> None:
+def token_create(name: str, role: str, unit_code: str | None, expires_days: int, signed: bool) -> None:
     """创建访问令牌；令牌只打印这一次（库中只保存其哈希）。"""
-    from hotline.accounts.tokens import create_token
+    from hotline.accounts.tokens import cli_actor, issue_token
 
     with _runtime() as runtime, runtime.db.transaction() as session:
-        _, secret = create_token(session, name, role, unit_code=unit_code)
-    click.echo(secret)
+        issued = issue_token(session, name, role, unit_code=unit_code, expires_days=expires_days,
+                             cipher=runtime.cipher if signed else None, by=cli_actor())
+    click.echo(issued.token)
+    if issued.signing_secret:
+        click.echo(issued.signing_secret)
 
 
 @token.command("revoke")
@@ -308,12 +342,63 @@ def token_create(name: str, role: str, unit_code: str | None) -> None:
 @friendly_errors
 def token_revoke(name: str) -> None:
     """吊销该名称的全部有效令牌（立即生效）。"""
-    from hotline.accounts.tokens import revoke_tokens
+    from hotline.accounts.tokens import cli_actor, revoke_tokens
     from hotline.timeutil import utcnow
 
     with _runtime() as runtime, runtime.db.transaction() as session:
-        count = revoke_tokens(session, name, utcnow())
+        count = revoke_tokens(session, name, utcnow(), by=cli_actor())
     click.echo(f"已吊销 {count} 个令牌")
+
+
+@token.command("rotate-secret")
+@click.option("--name", required=True)
+@click.option("--grace-hours", type=int, default=24, show_default=True,
+              help="旧签名密钥继续有效的小时数（0-168；0 表示立即作废，用于密钥泄露）")
+@friendly_errors
+def token_rotate_secret(name: str, grace_hours: int) -> None:
+    """为该名称的签名令牌更换签名密钥；新密钥只打印这一次。"""
+    from hotline.accounts.tokens import cli_actor, rotate_secret
+    from hotline.timeutil import utcnow
+
+    with _runtime() as runtime, runtime.db.transaction() as session:
+        secret = rotate_secret(session, name, runtime.cipher, utcnow(), grace_hours=grace_hours, by=cli_actor())
+    click.echo(secret)
+
+
+@token.command("list")
+@friendly_errors
+def token_list() -> None:
+    """列出访问令牌：名称、角色、单位、签名、到期与最近使用时间（北京时间）、状态。"""
+    from hotline.accounts.tokens import list_tokens
+    from hotline.timeutil import local_minute, utcnow
+
+    now = utcnow()
+    with _runtime() as runtime, runtime.db.transaction(readonly=True) as session:
+        for row in list_tokens(session):
+            state = "已吊销" if row.revoked_at else "已过期" if row.expires_at <= now else "有效"
+            click.echo(f"{row.name}\t{row.role}\t{row.unit.code if row.unit else '-'}\t"
+                       f"{'签名' if row.signing_secret_sealed else '不签名'}\t到期 {local_minute(row.expires_at)}\t"
+                       f"最近使用 {local_minute(row.last_used_at)}\t{state}")
+
+
+@main.group()
+def audit() -> None:
+    """审计日志（只追加，HMAC 链）。"""
+
+
+@audit.command("verify")
+@friendly_errors
+def audit_verify() -> None:
+    """校验审计链：完整时退出码 0；有记录被修改、删除或插入链外时退出码 1，并给出第一条异常记录的 ID。"""
+    from hotline.accounts.audit import verify_chain
+
+    with _runtime() as runtime, runtime.db.transaction(readonly=True) as session:
+        result = verify_chain(session)
+    click.echo(result.message(), err=not result.ok)
+    if result.ok and result.head:
+        click.echo(f"链尾：{result.head}")
+    if not result.ok:
+        sys.exit(1)
 
 
 @main.command()
@@ -635,6 +720,62 @@ def _json_lines(path: str, required: tuple[str, ...]) -> list[dict]:
                 raise ValueError(f"{path} 第 {number} 行：应为 JSON 对象，且须有 {'、'.join(required)}")
             rows.append(row)
     return rows
+
+
+@main.group()
+def key() -> None:
+    """数据密钥（HOTLINE_DATA_KEY，加密身份证号、电话、地址等个人信息）：生成、轮换、检查。"""
+
+
+@key.command("generate")
+def key_generate() -> None:
+    """打印一个新的数据密钥（32 字节，URL-safe base64），供 HOTLINE_DATA_KEY 使用。"""
+    import base64
+    import secrets
+
+    click.echo(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+
+
+@key.command("rotate")
+@friendly_errors
+def key_rotate() -> None:
+    """用 HOTLINE_DATA_KEY 重新加密全部加密字段并重算查找摘要；旧值用 HOTLINE_DATA_KEY_PREVIOUS 解密。
+    分批提交，中断后重新运行即可（只处理仍用旧密钥的值）；服务可照常运行。"""
+    from hotline.accounts.audit import record_event
+    from hotline.accounts.tokens import cli_actor
+    from hotline.migrate import require_current_schema
+    from hotline.models import Base
+    from hotline.rekey import rotate
+
+    with _runtime() as runtime:
+        with runtime.db.connect(readonly=True) as connection:
+            require_current_schema(connection)
+        report = rotate(runtime.db, runtime.cipher, Base.metadata,
+                        progress=lambda name, done: click.echo(f"  {name}：已重新加密 {done} 个值"))
+        total = sum(report.resealed.values())
+        with runtime.db.transaction() as session:
+            record_event(session, cli_actor(), "admin", "key_rotate",
+                         detail=f"key={report.key_id} resealed={total} remaining={report.remaining}")
+    click.echo(f"本次重新加密 {total} 个值（当前密钥编号 {report.key_id}）")
+    if report.remaining:
+        raise ValueError(f"仍有 {report.remaining} 个值使用其他密钥：是否还有服务以旧密钥为 "
+                             "HOTLINE_DATA_KEY 运行？请用新密钥重启全部服务后重新运行 hotline key rotate")
+    click.echo("轮换完成：全部加密字段均使用当前密钥。现在可以删除 HOTLINE_DATA_KEY_PREVIOUS 并重启服务。")
+
+
+@key.command("status")
+@friendly_errors
+def key_status() -> None:
+    """每个加密字段中仍使用旧密钥的值的个数（全部为 0 时轮换已完成）。"""
+    from hotline.models import Base
+    from hotline.rekey import remaining
+
+    with _runtime() as runtime:
+        counts = remaining(runtime.db, runtime.cipher, Base.metadata)
+        click.echo(f"当前密钥编号 {runtime.cipher.key_id}" + ("（已配置 HOTLINE_DATA_KEY_PREVIOUS）" if runtime.cipher.rotating else ""))
+    for name, count in counts.items():
+        click.echo(f"  {name}\t{count}")
+    click.echo("全部使用当前密钥" if not any(counts.values()) else f"共 {sum(counts.values())} 个值待轮换：运行 hotline key rotate")
 
 
 @main.command()

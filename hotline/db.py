@@ -10,11 +10,12 @@ a lock: waiting threads wake as soon as the writer commits instead of polling SQ
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from threading import RLock
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 #: a request may hold its unit of work's connection while the knowledge-base store opens a second one,
@@ -29,12 +30,35 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}, **POOL, **PRIVATE
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, make_url(url).database)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, **POOL, **PRIVATE)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def private_sqlite_files(path: str | None) -> None:
+    """The SQLite database and its ``-wal``/``-shm`` files are readable by their owner only (0600): create the
+    database file with that mode before SQLite does (SQLite gives the WAL and shared-memory files the mode
+    of the database file), and narrow files an older version left group- or world-readable."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+        except FileExistsError:
+            pass  # another connection created it first
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
+
+
+def _configure_sqlite(engine: Engine, path: str | None = None) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(_dialect, _record, _cargs, _cparams):  # noqa: ANN001 - DB-API objects
+        private_sqlite_files(path)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001 - DB-API objects
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (pysqlite's own is broken)
@@ -45,6 +69,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA secure_delete=ON")
         cur.close()
+        private_sqlite_files(path)  # the -wal and -shm files exist from here on
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001

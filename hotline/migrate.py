@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
+
+if TYPE_CHECKING:
+    from hotline.crypto import FieldCipher
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,14 +32,17 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     return cfg
 
 
-def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
-    """Migrate to ``revision`` on an engine (in its own transaction) or on a connection (in the caller's)."""
+def upgrade(bind: Engine | Connection, revision: str = "head", *, cipher: FieldCipher | None = None) -> None:
+    """Migrate to ``revision`` on an engine (in its own transaction) or on a connection (in the caller's).
+    ``cipher`` (the runtime's) lets a migration seal existing personal data (0014); without it such a
+    migration refuses a database that holds any."""
     if isinstance(bind, Engine):
         with bind.begin() as connection:
-            upgrade(connection, revision)
+            upgrade(connection, revision, cipher=cipher)
         return
     cfg = alembic_config()
     cfg.attributes["connection"] = bind
+    cfg.attributes["cipher"] = cipher
     command.upgrade(cfg, revision)
 
 

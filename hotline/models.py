@@ -22,6 +22,7 @@ from hotline.directory.models import AgencyUnit, Region, RegionLevel
 from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
 from hotline.notifications.models import Notification, NotificationRead, ReadMark, Webhook, WebhookDelivery
 from hotline.orm import Base
+from hotline.ratelimit.models import RateCounter
 from hotline.reports.models import PublishedReport
 from hotline.scheduling.models import JobState
 from hotline.sentiment.models import Feed, Lead, LeadCounter, LeadEvent, SentimentEvent, SentimentItem, StoryKey
@@ -68,6 +69,7 @@ __all__ = [
     "Notification",
     "NotificationRead",
     "PublishedReport",
+    "RateCounter",
     "ReadMark",
     "Region",
     "RegionLevel",

@@ -33,12 +33,15 @@ class Runtime:
     def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
         self.settings = settings
         self.db = db or Database(settings.database_url)
+        from hotline.accounts.audit import audit_key, use_key
+
+        use_key(self.db.engine, audit_key(settings.audit_key, settings.secret_key))  # the audit chain's HMAC key
         self.taxonomy: Taxonomy = get_taxonomy()
         self.calendar = WorkCalendar(settings.holidays_path)
         self.policy = DeadlinePolicy.from_file(settings.sla_policy_path, self.calendar)
         self.sentiment_policy = SentimentPolicy.from_file(settings.sentiment_policy_path)
         self._lock = threading.Lock()
-        self.cipher = FieldCipher.from_secret(settings.data_key, settings.secret_key)
+        self.cipher = FieldCipher.from_secret(settings.data_key, settings.secret_key, settings.data_key_previous)
         self._triage = TriageHolder(settings.artifact_path, self.taxonomy)
         self._knowledge: KnowledgeService | None = None
         self._queue: SentimentQueue | None = None

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from tests_support import PASSWORD, ready_user  # noqa: F401 - PASSWORD re-exported for test modules
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.users import actor_for, create_user
+from hotline.accounts.users import actor_for
 from hotline.children import register
 from hotline.children.models import Child, Place
 from hotline.children.places import import_places
@@ -20,7 +21,6 @@ from hotline.sentiment.models import SentimentEvent
 from hotline.sentiment.pipeline import ingest_batch
 from hotline.timeutil import utcnow
 
-PASSWORD = "Test-Passw0rd-long"
 DEMO_PLACES = Path(__file__).resolve().parents[1] / "hotline" / "data" / "demo_places.csv"
 _ids = count(1)
 
@@ -36,8 +36,8 @@ def person(state, role: str, *, unit: str | None = None, place_names: tuple[str,
     """A new user (committed) and the Actor it acts as; ``place_names`` are demo places (see ``places``)."""
     with state.db.transaction() as session:
         by_name = places(session)
-        user = create_user(session, f"c{role[:10]}{next(_ids)}", role, PASSWORD, unit_code=unit,
-                           places=[by_name[n] for n in place_names])
+        user = ready_user(session, state.cipher, f"c{role[:10]}{next(_ids)}", role, unit=unit,
+                          places=[by_name[n] for n in place_names])
         return actor_for(user)
 
 
@@ -75,10 +75,9 @@ def place_user(state, new_browser, role: str, *names: str):  # noqa: ANN001, ANN
     username = f"p{role[:8]}{next(_ids)}"
     with state.db.transaction() as session:
         by_name = places(session)
-        create_user(session, username, role, PASSWORD, places=[by_name[n] for n in names])
+        ready_user(session, state.cipher, username, role, places=[by_name[n] for n in names])
     browser = new_browser()
-    browser.get("/login")
-    assert browser.post("/login", {"username": username, "password": PASSWORD}).status_code == 302
+    assert browser.log_in(username).status_code == 302
     browser.get("/console/children/")  # a page carrying the session's fresh CSRF token
     return browser
 

@@ -147,14 +147,12 @@ def _token_maker(runtime) -> Callable[..., str]:  # noqa: ANN001
 
 
 def _user_maker(runtime) -> Callable[..., str]:  # noqa: ANN001
-    from tests_support import PASSWORD
-
-    from hotline.accounts.users import create_user
+    from tests_support import ready_user
 
     def _make(role: str, unit: str | None = None) -> str:
         username = f"{role}{next(_maker_ids)}"
         with runtime.db.transaction() as session:
-            create_user(session, username, role, PASSWORD, unit_code=unit, display_name=f"测试{role}")
+            ready_user(session, runtime.cipher, username, role, unit=unit, display_name=f"测试{role}")
         return username
 
     return _make
@@ -179,7 +177,8 @@ def make_token(state) -> Callable[..., str]:
 
 @pytest.fixture
 def make_user(state) -> Callable[..., str]:
-    """make_user(role, unit=None) -> the username of a new user with the shared test password."""
+    """make_user(role, unit=None) -> the username of a new user with the shared test password (admins and
+    dispatchers with the shared test TOTP secret: ``tests_support.ready_user``)."""
     return _user_maker(state)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.directory.models import AgencyUnit
@@ -66,10 +66,40 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: an initial or admin-reset password: the person must change it at first login, and it expires 24 h
+    #: after it was set (AUTH-6)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: TOTP second factor (AUTH-5): the base32 secret sealed with the runtime's field cipher (the ``_sealed``
+    #: suffix is how key rotation finds it); None until enrolled
+    totp_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    #: the last accepted TOTP time step: a code of this step or an older one is refused (single use)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     unit: Mapped[AgencyUnit | None] = relationship(lazy="joined")
     #: 儿童主任: their villages; 儿童督导员: their township (hotline.children.models.user_places)
     places: Mapped[list[Place]] = relationship(secondary="user_places", lazy="selectin")
+
+
+class PasswordHistory(Base):
+    """A user's previous password hashes: the last five may not be used again (AUTH-2)."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A one-time TOTP recovery code, stored only as a salted SHA-256 (the codes carry 80 random bits)."""
+
+    __tablename__ = "totp_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):
@@ -84,8 +114,30 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set at creation (1-730 days); an expired token is refused like a revoked one
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: refreshed at most once a minute, so that reads do not all become writes
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(String(64))
+    #: HMAC request signing (``--signed``): the secret sealed with the runtime's field cipher; after a
+    #: rotation the previous secret stays valid until ``previous_secret_valid_until``
+    signing_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    previous_signing_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    previous_secret_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[AgencyUnit | None] = relationship(lazy="joined")
+
+
+class ApiNonce(Base):
+    """A signed request's nonce, refused if seen again; kept twice the timestamp window, then purged."""
+
+    __tablename__ = "api_nonces"
+    __table_args__ = (UniqueConstraint("token_id", "nonce"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuditEntry(Base):
@@ -104,6 +156,11 @@ class AuditEntry(Base):
     #: why the data was viewed: the basis (taker, lead unit) or the reason a person gave for a reveal
     reason: Mapped[str | None] = mapped_column(String(200))
     source_ip: Mapped[str | None] = mapped_column(String(64))
+    #: ok | denied (refused: wrong password, no right) | failed (an error)
+    outcome: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
+    #: HMAC-SHA256 (hex) of the previous row's chain and this row's content (hotline.accounts.audit);
+    #: NULL only for rows written before the chain existed (migration 0012)
+    chain: Mapped[str | None] = mapped_column(String(64))
 
 
 # User.places names the children package's tables: they must be mapped wherever users are loaded

@@ -6,6 +6,8 @@
   giving a reason; lists and exports are always masked.
 - Every unmasked view writes an audit row (who, when, which ticket, on what basis, from where), never the
   data itself.
+- At rest the caller's name and phone and the address are sealed (:mod:`hotline.tickets.personal`): a full
+  view opens them with the runtime's cipher; a masked view reads the stored masks and decrypts nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import Actor
 from hotline.accounts.audit import record_audit
 from hotline.accounts.models import Role
+from hotline.crypto import FieldCipher
 from hotline.errors import InputError
 from hotline.inputs import Choice, Spec, Text
 from hotline.tickets.models import Ticket
@@ -88,13 +91,15 @@ class PersonalData:
     masked: bool
 
     @classmethod
-    def full(cls, ticket: Ticket) -> PersonalData:
-        return cls(ticket.caller_name, ticket.caller_phone, ticket.child_name, ticket.address, masked=False)
+    def full(cls, ticket: Ticket, cipher: FieldCipher) -> PersonalData:
+        return cls(cipher.open(ticket.caller_name_sealed), cipher.open(ticket.caller_phone_sealed), ticket.child_name,
+                   cipher.open(ticket.address_sealed), masked=False)
 
     @classmethod
     def hidden(cls, ticket: Ticket) -> PersonalData:
-        return cls(mask_name(ticket.caller_name), mask_phone(ticket.caller_phone), mask_name(ticket.child_name),
-                   mask_address(ticket.address), masked=True)
+        """The masks stored at intake: nothing is decrypted for a list, an export or a masked page."""
+        return cls(ticket.caller_name_masked, ticket.caller_phone_masked, mask_name(ticket.child_name),
+                   ticket.address_masked, masked=True)
 
 
 def full_access_basis(actor: Actor, ticket: Ticket, now: datetime) -> str | None:
@@ -112,6 +117,7 @@ def disclose(
     actor: Actor,
     ticket: Ticket,
     *,
+    cipher: FieldCipher,
     now: datetime,
     source_ip: str | None,
     reveal: dict | None = None,
@@ -126,4 +132,4 @@ def disclose(
     else:
         event = "view_personal_data"
     record_audit(session, actor, event, f"ticket:{ticket.number}", "caller,child,address", source_ip, reason=basis)
-    return PersonalData.full(ticket)
+    return PersonalData.full(ticket, cipher)

@@ -36,6 +36,7 @@ from hotline.sentiment.leads import get_lead
 from hotline.sentiment.models import Lead
 from hotline.tickets.events import add_event
 from hotline.tickets.models import Ticket
+from hotline.tickets.personal import open_personal_data
 from hotline.tickets.queries import get_ticket
 from hotline.timeutil import SHANGHAI, utcnow
 
@@ -156,7 +157,8 @@ def phone_digests(phone: str | None, cipher: FieldCipher) -> set[str]:
     core = digits.removeprefix("+").removeprefix("86") if len(digits.lstrip("+")) == 13 else digits.removeprefix("+")
     if len(core) < 7:
         return set()
-    return {d for d in (cipher.digest(v) for v in {digits, core, f"+86{core}", f"86{core}"}) if d}
+    # every key held: during a key rotation a guardian's digest may still be under the previous key
+    return {d for v in {digits, core, f"+86{core}", f"86{core}"} for d in cipher.digests(v)}
 
 
 def _surname_like(surname: str) -> Any:
@@ -363,7 +365,8 @@ def ticket_panel(session: Session, actor: Actor, ticket: Ticket, *, cipher: Fiel
     today = (now or utcnow()).astimezone(SHANGHAI).date()
     linked = children_of_ticket(session, ticket, actor)
     numbers = {c.number for c in linked}
-    found = suggest(session, actor, name=ticket.child_name, phone=ticket.caller_phone, address=ticket.address,
+    sealed = open_personal_data(ticket, cipher)  # matched against the register, never shown from here
+    found = suggest(session, actor, name=ticket.child_name, phone=sealed.caller_phone, address=sealed.address,
                     county=ticket.county, cipher=cipher, limit=5 + len(numbers))
     return LinkPanel(linked=[card(actor, c, today) for c in linked],
                      suggestions=[card(actor, s.child, today, s) for s in found if s.child.number not in numbers][:5],
@@ -384,7 +387,7 @@ _CALLER_IS = re.compile(r"(?:我|本人|来电人|来电者)(?:就)?(?:是|系|�
 _RELATION_OF = {"父亲": "father", "爸爸": "father", "爸": "father", "母亲": "mother", "妈妈": "mother", "妈": "mother"}
 
 
-def prefill_from_ticket(session: Session, actor: Actor, ticket_number: str) -> dict[str, Any]:
+def prefill_from_ticket(session: Session, actor: Actor, ticket_number: str, *, cipher: FieldCipher) -> dict[str, Any]:
     """The register form's initial values from a ticket (登记儿童 from a call): the child's name and gender,
     the residence address, the residence village when the address names exactly one village of the
     ticket's county in the actor's scope, and the caller as the first guardian when the call says the caller
@@ -395,7 +398,7 @@ def prefill_from_ticket(session: Session, actor: Actor, ticket_number: str) -> d
     village) and no names or phone. ``county_villages`` lists the ids of the ticket's county's villages in
     the actor's scope, for the form to restrict its choice."""
     ticket = get_ticket(session, ticket_number, actor)
-    person = disclose(session, actor, ticket, now=utcnow(), source_ip=None)
+    person = disclose(session, actor, ticket, cipher=cipher, now=utcnow(), source_ip=None)
     counties, _ = _counties(session, ticket.county, person.address)
     in_scope = villages_in_scope(session, actor)
     county_villages = [p.id for p in in_scope if not counties or p.county_id in counties]

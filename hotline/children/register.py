@@ -232,7 +232,7 @@ def _apply(session: Session, actor: Actor, child: Child, values: dict[str, Any],
     birth, gender = _birth_and_gender(id_number, values.get("birth_date"), values.get("gender"))
     residence = _place(session, actor, values["residence_place"], "residence_place", in_scope=True)
     if id_number is not None:  # after the scope check: nobody probes the register from outside it
-        duplicate = session.scalar(select(Child.number).where(Child.id_number_digest == cipher.digest(id_number),
+        duplicate = session.scalar(select(Child.number).where(Child.id_number_digest.in_(cipher.digests(id_number)),
                                                               Child.id != (child.id or 0)))
         if duplicate:
             raise InputError(f"该身份证号已登记（档案号 {duplicate}）", code="duplicate_child",

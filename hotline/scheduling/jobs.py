@@ -127,5 +127,7 @@ JOBS: tuple[Job, ...] = (
         Daily(6, 0, day=20, month=11)),
     Job("purge_lists", "删除已过保存期限的部门比对名单（复核记录保留）", "hotline.children.agency_lists:purge",
         Daily(3, 0)),
+    Job("purge_tickets", "删除归档已超过保存期限的工单中的个人信息（保留统计所需字段，审计记录不动）",
+        "hotline.tickets.retention:purge", Daily(3, 10)),
 )
 JOB_IDS = tuple(job.id for job in JOBS)

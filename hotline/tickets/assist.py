@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
+from hotline.crypto import FieldCipher
 from hotline.knowledge.eligibility import eligibility_hints
 from hotline.knowledge.search import KnowledgeService
 from hotline.taxonomy import Taxonomy
@@ -27,6 +28,7 @@ def assist_call(
     policy: DeadlinePolicy,
     taxonomy: Taxonomy,
     knowledge: KnowledgeService,
+    cipher: FieldCipher,
     phone: str | None = None,
     child_name: str | None = None,
     address: str | None = None,
@@ -44,7 +46,7 @@ def assist_call(
             "co_agencies": [taxonomy.agencies[a] for a in suggestion.co_agencies],
         }
     county = suggestion.county if suggestion else None
-    history = calls.related_history(session, actor, phone=(phone or "").strip() or None,
+    history = calls.related_history(session, actor, cipher=cipher, phone=(phone or "").strip() or None,
                                     child_name=(child_name or "").strip() or None, county=county,
                                     address=(address or "").strip() or None)
     if text.strip():

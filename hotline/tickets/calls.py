@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
+from hotline.crypto import FieldCipher
 from hotline.errors import InputError, NotFound
 from hotline.inputs import Boolean, Choice, Spec, Text
 from hotline.taxonomy import Taxonomy
@@ -19,6 +20,7 @@ from hotline.tickets import actions
 from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.intake import IntakeRequest, intake
 from hotline.tickets.models import Ticket
+from hotline.tickets.personal import address_digests, phone_digests
 from hotline.tickets.queries import visible_tickets
 from hotline.tickets.triage import TriageSuggestion
 from hotline.timeutil import utcnow
@@ -63,8 +65,9 @@ def take_call(
     suggestion: TriageSuggestion | None,
     policy: DeadlinePolicy,
     taxonomy: Taxonomy,
+    cipher: FieldCipher,
 ) -> Ticket:
-    ticket, _ = intake(session, request, actor, suggestion=suggestion)
+    ticket, _ = intake(session, request, actor, suggestion=suggestion, cipher=cipher)
     kw = {"policy": policy, "taxonomy": taxonomy}
     v = outcome.values
     if v.get("police_notified"):
@@ -99,6 +102,7 @@ def related_history(
     session: Session,
     actor: Actor,
     *,
+    cipher: FieldCipher,
     phone: str | None = None,
     child_name: str | None = None,
     county: str | None = None,
@@ -108,14 +112,29 @@ def related_history(
     limit: int = 10,
 ) -> list[Ticket]:
     """Tickets of the last 90 days about the same phone, the same child in the same county, or the
-    same address: possible duplicates (重复件) and the history the operator should see."""
+    same address: possible duplicates (重复件) and the history the operator should see. Phone and address
+    match exactly (after normalisation) through their keyed digests: they are sealed at rest."""
+    return _history(session, actor, phone_digests(cipher, phone), child_name, county,
+                    address_digests(cipher, address), exclude=exclude, now=now, limit=limit)
+
+
+def ticket_history(session: Session, actor: Actor, ticket: Ticket, *, now: datetime | None = None,
+                   limit: int = 10) -> list[Ticket]:
+    """``related_history`` of a recorded ticket, from its stored digests (nothing is decrypted)."""
+    return _history(session, actor, [ticket.caller_phone_digest] if ticket.caller_phone_digest else [],
+                    ticket.child_name, ticket.county, [ticket.address_digest] if ticket.address_digest else [],
+                    exclude=ticket.number, now=now, limit=limit)
+
+
+def _history(session: Session, actor: Actor, phones: list[str], child_name: str | None, county: str | None,
+             addresses: list[str], *, exclude: str | None, now: datetime | None, limit: int) -> list[Ticket]:
     conditions = []
-    if phone and len(phone) >= 7:
-        conditions.append(Ticket.caller_phone == phone)
+    if phones:
+        conditions.append(Ticket.caller_phone_digest.in_(phones))
     if child_name and county:
         conditions.append((Ticket.child_name == child_name) & (Ticket.county == county))
-    if address and len(address) >= 6:
-        conditions.append(Ticket.address == address)
+    if addresses:
+        conditions.append(Ticket.address_digest.in_(addresses))
     if not conditions:
         return []
     since = (now or utcnow()) - HISTORY_WINDOW
@@ -125,4 +144,4 @@ def related_history(
     return list(session.scalars(stmt.order_by(Ticket.received_at.desc()).limit(limit)))
 
 
-__all__ = ["OUTCOME_SPEC", "CallOutcome", "related_history", "take_call"]
+__all__ = ["OUTCOME_SPEC", "CallOutcome", "related_history", "take_call", "ticket_history"]

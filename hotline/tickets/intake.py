@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
+from hotline.crypto import FieldCipher
 from hotline.errors import Conflict, Forbidden
 from hotline.inputs import Choice, DateTime, Group, Integer, Spec, Text
 from hotline.tickets.events import add_event
 from hotline.tickets.lifecycle import TicketStatus
 from hotline.tickets.models import CHANNELS, IdempotencyKey, Ticket, TicketCounter
+from hotline.tickets.personal import seal_personal_data
 from hotline.tickets.triage import TriageSuggestion
 from hotline.timeutil import SHANGHAI, utcnow
 
@@ -99,11 +101,17 @@ def apply_suggestion(ticket: Ticket, suggestion: TriageSuggestion) -> None:
         ticket.status = TicketStatus.TRIAGED
 
 
-def _find_existing(session: Session, req: IntakeRequest, key: str | None) -> Ticket | None:
+def _key_owner(actor: Actor, key: str | None) -> int | None:
+    """The API token an ``Idempotency-Key`` belongs to: keys are scoped per client, so two integrations using
+    the same call id never meet. Only tokens send keys (the console and the demo loader never do)."""
+    return actor.id if key and actor.kind == "token" else None
+
+
+def _find_existing(session: Session, req: IntakeRequest, key: str | None, owner: int | None) -> Ticket | None:
     """The ticket this request repeats, or None. A key or external id reused for a different call is a
     conflict: answering with that ticket would hand its caller's and child's data to whoever guessed the id."""
-    if key:
-        row = session.get(IdempotencyKey, key)
+    if key and owner is not None:
+        row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.token_id == owner, IdempotencyKey.key == key))
         if row is not None:
             if row.request_sha256 != req.fingerprint():
                 raise Conflict("该 Idempotency-Key 已用于另一份不同的请求", code="idempotency_key_reused")
@@ -152,25 +160,33 @@ def intake(
     *,
     idempotency_key: str | None = None,
     suggestion: TriageSuggestion | None = None,
+    cipher: FieldCipher | None = None,
 ) -> tuple[Ticket, bool]:
     """Record a call; returns (ticket, created). The same external id or key returns the same ticket.
 
     ``suggestion`` is the classifier's, computed by the caller before the write transaction began
-    (``triage.safe_suggest``): classification must never hold the database's write lock."""
+    (``triage.safe_suggest``): classification must never hold the database's write lock.
+
+    The caller's name and phone and the address are sealed with ``cipher`` (``tickets.personal``); a request
+    carrying any of them without a cipher is a programming error."""
+    if cipher is None and (req.caller_name or req.caller_phone or req.address):
+        raise ValueError("intake of personal data needs the runtime's field cipher")
     if actor.role not in INTAKE_ROLES:
         raise Forbidden("当前角色不能登记工单", code="role_not_allowed")
-    existing = _find_existing(session, req, idempotency_key)
+    owner = _key_owner(actor, idempotency_key)
+    existing = _find_existing(session, req, idempotency_key, owner)
     if existing is not None:
         return existing, False
     now = utcnow()
     for attempt in range(3):
         try:
             with session.begin_nested():
-                return _create(session, req, actor, idempotency_key, suggestion, now), True
+                return _create(session, req, actor, idempotency_key, owner, suggestion, now, cipher), True
         except IntegrityError:
-            # a concurrent request with the same external id or key won the race: return its ticket;
-            # otherwise two requests created the day's counter at once, so try again
-            existing = _find_existing(session, req, idempotency_key)
+            # a concurrent request with the same external id or key won the race (its transaction, holding
+            # the unique entry, was waited for): return its ticket; otherwise two requests created the
+            # day's counter at once, so try again
+            existing = _find_existing(session, req, idempotency_key, owner)
             if existing is not None:
                 return existing, False
             if attempt == 2:
@@ -183,8 +199,10 @@ def _create(
     req: IntakeRequest,
     actor: Actor,
     key: str | None,
+    owner: int | None,
     suggestion: TriageSuggestion | None,
     now: datetime,
+    cipher: FieldCipher | None,
 ) -> Ticket:
     received_at = req.received_at or now
     ticket = Ticket(
@@ -193,17 +211,17 @@ def _create(
         channel=req.channel,
         status=TicketStatus.RECEIVED,
         text=req.text,
-        caller_name=req.caller_name,
-        caller_phone=req.caller_phone,
         child_name=req.child_name,
         child_age=req.child_age,
         child_gender=req.child_gender,
-        address=req.address,
         received_at=received_at,
         created_at=now,
         triage_mode="pending",
         intake_sha256=req.fingerprint(),
     )
+    if cipher is not None:
+        seal_personal_data(ticket, cipher, caller_name=req.caller_name, caller_phone=req.caller_phone,
+                           address=req.address)
     session.add(ticket)
     add_event(session, ticket, "create", actor, from_status=None, at=now, data={"channel": req.channel})
     if suggestion is not None:
@@ -220,7 +238,8 @@ def _create(
                 data={"mode": "auto", "confidence": suggestion.confidence},
             )
     session.flush()
-    if key:
-        session.add(IdempotencyKey(key=key, request_sha256=req.fingerprint(), ticket_id=ticket.id, created_at=now))
+    if key and owner is not None:
+        session.add(IdempotencyKey(token_id=owner, key=key, request_sha256=req.fingerprint(), ticket_id=ticket.id,
+                                   created_at=now))
         session.flush()
     return ticket

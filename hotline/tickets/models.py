@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.directory.models import AgencyUnit
@@ -46,12 +46,22 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), index=True)
     text: Mapped[str] = mapped_column(Text)
-    caller_name: Mapped[str | None] = mapped_column(String(64))
-    caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    # the caller's name and phone and the address are sealed (hotline.tickets.personal): ``*_sealed`` is the
+    # ciphertext, ``*_digest`` the keyed hash for exact lookups (重复件, 来电历史), ``*_masked`` what lists and
+    # exports show. The child's name stays plain: lookups and the register's suggestions match on it.
+    caller_name_sealed: Mapped[str | None] = mapped_column(Text)
+    caller_name_masked: Mapped[str | None] = mapped_column(String(64))
+    caller_phone_sealed: Mapped[str | None] = mapped_column(Text)
+    caller_phone_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    caller_phone_masked: Mapped[str | None] = mapped_column(String(32))
     child_name: Mapped[str | None] = mapped_column(String(64), index=True)
     child_age: Mapped[int | None] = mapped_column(Integer)
     child_gender: Mapped[str | None] = mapped_column(String(8))
-    address: Mapped[str | None] = mapped_column(String(200), index=True)
+    address_sealed: Mapped[str | None] = mapped_column(Text)
+    address_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    address_masked: Mapped[str | None] = mapped_column(String(200))
+    #: when the retention purge (hotline.tickets.retention) removed the personal data of this closed ticket
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -143,11 +153,15 @@ class TicketCounter(Base):
 
 
 class IdempotencyKey(Base):
-    """An intake ``Idempotency-Key`` and the ticket it created; same key + other body -> conflict."""
+    """An API client's intake ``Idempotency-Key`` and the ticket it created; same key + other body ->
+    conflict. Keys are scoped per token: two clients sending the same call id never meet."""
 
     __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
 
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128))
     request_sha256: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ def runtime() -> Runtime:
 
 def register_web(app: Flask) -> None:
     from hotline.web import (
+        account,
         audit,
         auth,
         child_links,
@@ -37,11 +38,14 @@ def register_web(app: Flask) -> None:
     from hotline.web.api import sentiment as sentiment_api
     from hotline.web.api import views as api
 
-    for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
+    for blueprint in (api.bp, sentiment_api.bp, health.bp, home.bp, auth.bp, account.bp, desk.bp, tickets.bp, reports.bp, kb.bp,
                       sentiment.bp, notifications.bp, scheduler.bp, children.bp, field.bp, matching.bp,
                       child_links.bp, audit.bp):
         app.register_blueprint(blueprint)
     sessions.register_csrf(app)
+    from hotline.web.limits import register_limits  # after CSRF: a forged request is never counted
+    register_limits(app)
     templating.register_template_globals(app)
     errors.register_error_handlers(app)
     security_headers.register_security_headers(app)
+    __import__("hotline.web.metrics", fromlist=["register_metrics"]).register_metrics(app)  # last: lists every endpoint

@@ -51,7 +51,7 @@ def new(db: Session, actor: Actor) -> Any:
         if ticket:
             from hotline.children.links import prefill_from_ticket
 
-            initial = prefill_from_ticket(db, actor, ticket)
+            initial = prefill_from_ticket(db, actor, ticket, cipher=runtime().cipher)
         return _form_page(db, actor, None, initial, ticket=ticket)
     try:
         with db.begin_nested():

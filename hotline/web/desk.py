@@ -40,7 +40,7 @@ def submit_call(actor: Actor) -> Any:
         suggestion = safe_suggest(state.triage, req.text)  # before the write transaction, never inside it
         with state.db.transaction() as db:  # a refused form leaves nothing behind
             ticket = calls.take_call(db, req, outcome, actor, suggestion=suggestion, policy=state.policy,
-                                     taxonomy=state.taxonomy)
+                                     taxonomy=state.taxonomy, cipher=state.cipher)
             number, dispatched = ticket.number, ticket.lead_unit is not None
     except HotlineError as exc:
         flash_error(exc)
@@ -57,7 +57,7 @@ def live_triage(db: Session, actor: Actor) -> Any:
     body = json_body(request)
     text = _text(body.get("text"))[: state.settings.max_text_length]
     return jsonify(assist_call(db, actor, text, triage=state.triage, policy=state.policy, taxonomy=state.taxonomy,
-                               knowledge=state.knowledge, phone=_text(body.get("phone"))[:200],
+                               knowledge=state.knowledge, cipher=state.cipher, phone=_text(body.get("phone"))[:200],
                                child_name=_text(body.get("child_name"))[:200], address=_text(body.get("address"))[:200]))
 
 

@@ -17,9 +17,12 @@ from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
-from hotline.accounts.login import SessionStart
+from hotline.accounts.login import SECOND_STEP_TIMEOUT, SessionStart
 from hotline.accounts.models import CASEWORK_ROLES, Role, User
+from hotline.accounts.passwords import password_expired
+from hotline.accounts.totp import totp_required
 from hotline.accounts.users import actor_for
+from hotline.errors import Forbidden
 from hotline.timeutil import utcnow
 from hotline.web import runtime
 
@@ -42,6 +45,50 @@ def start_session(started: SessionStart) -> None:
     session.permanent = True
 
 
+def start_pending(started: SessionStart, next_url: str) -> None:
+    """The half-logged-in state after a right password: it opens only the code step, for five minutes."""
+    session.clear()
+    session.update(pending_uid=started.user_id, pending_nonce=started.session_nonce, pending_at=utcnow().timestamp(),
+                   pending_next=next_url[:500], csrf=secrets.token_urlsafe(32))
+
+
+def pending_login() -> tuple[SessionStart, str] | None:
+    """The login waiting for its code and where to go afterwards; None (and the state dropped) after 5 minutes."""
+    uid, nonce, at = session.get("pending_uid"), session.get("pending_nonce"), session.get("pending_at", 0)
+    if not uid or not nonce:
+        return None
+    if utcnow().timestamp() - at > SECOND_STEP_TIMEOUT.total_seconds():
+        session.clear()
+        return None
+    return SessionStart(uid, nonce, second_factor=True), session.get("pending_next", "")
+
+
+def renew_nonce(nonce: str) -> None:
+    """Keep this session alive after the person's own password change (every other session ended); the
+    absolute timeout still counts from the login."""
+    session["nonce"] = nonce
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.is_json
+
+
+def _account_gate(user: User) -> Any | None:
+    """Before any other page: an initial, reset or expired password is changed (AUTH-2, AUTH-6), then an
+    admin or dispatcher without a second factor enrols one (AUTH-5). JSON calls get 403 with a code."""
+    if user.must_change_password or password_expired(user.password_changed_at, utcnow(),
+                                                     runtime().settings.password_max_age_days):
+        if _wants_json():
+            raise Forbidden("密码已过期或须在首次登录时修改，请先修改密码", code="password_expired")
+        return redirect(url_for("account.password", next=request.full_path.rstrip("?")))
+    if totp_required(user.role) and not user.totp_secret_sealed:
+        if _wants_json():
+            raise Forbidden("此角色须先绑定双因素认证（身份验证器）", code="totp_enrolment_required")
+        return redirect(url_for("account.totp"))
+    return None
+
+
 def _session_user(db: Session) -> User | None:
     uid, nonce = session.get("uid"), session.get("nonce")
     if not uid or not nonce:
@@ -59,28 +106,35 @@ def _session_user(db: Session) -> User | None:
     return user
 
 
-def _enter(db: Session, allowed: frozenset[Role]) -> Actor | Any:
-    """The logged-in actor, or the response that sends the visitor to log in (401 for fetch calls)."""
+def _enter(db: Session, allowed: frozenset[Role], gate: bool = True) -> Actor | Any:
+    """The logged-in actor, or the response that sends the visitor to log in (401 for fetch calls), to
+    change their password or to enrol a second factor (``gate``; off for those pages themselves)."""
     user = _session_user(db)
     if user is None:
-        if request.accept_mimetypes.best == "application/json" or request.is_json:
+        if _wants_json():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     actor = actor_for(user)
     if actor.role not in allowed:
         abort(403)
+    if gate:
+        blocked = _account_gate(user)
+        if blocked is not None:
+            return blocked
     g.actor = actor
     # a plain snapshot for templates: error pages render after the transaction has ended
     g.viewer = {"name": user.display_name, "unit": user.unit.name if user.unit else None}
     return actor
 
 
-def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False, own_transaction: bool = False) -> Callable:
+def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False, own_transaction: bool = False,
+                 gate: bool = True) -> Callable:
     """A console request: the logged-in user checked, then one unit of work around the view, which is
     called as ``view(db, actor, **kwargs)``. With ``own_transaction`` the session is checked in a
     short read and the view, called as ``view(actor, **kwargs)``, opens its own unit of work (to
     classify a call before the write transaction begins). Without ``roles`` the view is open to the
-    casework roles: deny by default for the auditor and any role added later to that side."""
+    casework roles: deny by default for the auditor and any role added later to that side. ``gate=False``
+    only for the account pages a person must reach first (password change, second-factor enrolment)."""
     allowed = frozenset(roles) if roles else CASEWORK_ROLES
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,10 +143,10 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False,
             db = runtime().db
             if own_transaction:
                 with db.transaction(readonly=True) as check:
-                    actor = _enter(check, allowed)
+                    actor = _enter(check, allowed, gate)
                 return view(actor, **kwargs) if isinstance(actor, Actor) else actor
             with db.transaction(readonly=readonly) as unit_of_work:
-                actor = _enter(unit_of_work, allowed)
+                actor = _enter(unit_of_work, allowed, gate)
                 return view(unit_of_work, actor, **kwargs) if isinstance(actor, Actor) else actor
 
         return wrapper

@@ -49,9 +49,9 @@ def reveal(db: Session, actor: Actor, number: str) -> Any:
 
 
 def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | None = None) -> Any:
-    person = disclose(db, actor, found, now=utcnow(), source_ip=request.remote_addr, reveal=reveal)
-    history = calls.related_history(db, actor, phone=found.caller_phone, child_name=found.child_name,
-                                    county=found.county, address=found.address, exclude=found.number)
+    person = disclose(db, actor, found, cipher=runtime().cipher, now=utcnow(), source_ip=request.remote_addr,
+                      reveal=reveal)
+    history = calls.ticket_history(db, actor, found)
     children = child_links.ticket_panel(db, actor, found, cipher=runtime().cipher)
     return render_template("tickets/ticket.html", t=found, person=person, history=history,
                            forms=actions.available_actions(found, actor), reveal_reasons=REVEAL_REASONS,

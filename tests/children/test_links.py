@@ -147,7 +147,7 @@ def call(state, actor, **over) -> str:  # noqa: ANN001, ANN003
               "child_gender": "女", "address": "农安县合隆镇陈家店村三社12号"}
     values.update(over)
     with state.db.transaction() as session:
-        ticket, _ = intake(session, IntakeRequest(**values), actor)
+        ticket, _ = intake(session, IntakeRequest(**values), actor, cipher=state.cipher)
         ticket.county = "农安县"
         return ticket.number
 
@@ -243,17 +243,17 @@ def test_prefill_from_a_ticket(state, register):
     with state.db.transaction() as session:
         village = places(session)["陈家店村"]
         # the operator who took the call sees it in full: the caller is the child's mother
-        values = links.prefill_from_ticket(session, operator, number)
+        values = links.prefill_from_ticket(session, operator, number, cipher=state.cipher)
         assert values["name"] == "李小梅" and values["gender"] == "female"
         assert values["residence_place"] == village.id and values["residence_address"] == "农安县合隆镇陈家店村三社12号"
         assert (values["g1_relation"], values["g1_name"], values["g1_phone"]) == ("mother", "张桂芳", "13912340000")
         assert village.id in values["county_villages"] and places(session)["闫家村"].id not in values["county_villages"]
         # someone who sees the ticket masked gets no personal data, only the village
         other = person(state, "dispatcher")
-        masked = links.prefill_from_ticket(session, other, number)
+        masked = links.prefill_from_ticket(session, other, number, cipher=state.cipher)
         assert masked["personal_data_masked"] and masked["residence_place"] == village.id
         assert not {"name", "residence_address", "g1_name", "g1_phone"} & set(masked)
     # a caller who is not the parent is not made the guardian
     neighbour = call(state, operator, text="来电人是邻居，反映孩子一个人在家。")
     with state.db.transaction() as session:
-        assert "g1_name" not in links.prefill_from_ticket(session, operator, neighbour)
+        assert "g1_name" not in links.prefill_from_ticket(session, operator, neighbour, cipher=state.cipher)

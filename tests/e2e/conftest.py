@@ -38,7 +38,7 @@ def browser():
 def open_as(browser, live):
     """open_as(role, unit=None, timezone="Asia/Shanghai") -> a logged-in Playwright page (1366x768).
     ``page.expect_console_error(text)`` declares an error the test provokes on purpose (a 404 page)."""
-    from tests_support import PASSWORD
+    from tests_support import PASSWORD, totp_codes
 
     contexts, problems, expected = [], [], []
 
@@ -55,6 +55,10 @@ def open_as(browser, live):
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
+        if page.url.endswith("/login/code"):  # admins and dispatchers: the TOTP step, with the test secret
+            page.fill("input[name=code]", totp_codes()[0])
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
         page.base = live.url
         page.expect_console_error = expected.append
         return page

@@ -43,7 +43,7 @@ class World:
 
     def ticket(self, received: datetime, text: str = "来电人反映孩子父母外出务工，孩子常一个人在家。") -> str:
         req = IntakeRequest(channel="phone", text=text, received_at=received, **PERSONAL)
-        return intake(self.session, req, DESK)[0].number
+        return intake(self.session, req, DESK, cipher=self.state.cipher)[0].number
 
     def act(self, number: str, name: str, when: datetime, actor: Actor = DESK, **payload) -> Ticket:  # noqa: ANN003
         return perform_action(self.session, number, name, actor, payload, policy=self.state.policy,

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from tests_support import PASSWORD
+from tests_support import PASSWORD, totp_codes
 
 
 def csrf_of(html: str) -> str:
@@ -32,6 +32,22 @@ class Browser:
             self.get("/login")
         return self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kw)
 
+    def log_in(self, username, password=PASSWORD, environ_base=None, **extra):
+        """POST /login and, when asked (admins, dispatchers), the code step with the test TOTP secret: the
+        last answer (302 when logged in). ``environ_base`` sets the client address of the password step."""
+        self.get("/login")
+        resp = self.post("/login", {"username": username, "password": password, **extra},
+                         **({"environ_base": environ_base} if environ_base else {}))
+        if resp.status_code == 302 and resp.headers["Location"].endswith("/login/code"):
+            self.get("/login/code")  # the half-logged-in state's CSRF token
+            for code in totp_codes():
+                resp = self.post("/login/code", {"code": code})
+                if resp.status_code == 302:
+                    break
+        if resp.status_code == 302:
+            self.get("/login")  # the new session's CSRF token
+        return resp
+
     def post_json(self, path, body):
         if not self.csrf:
             self.get("/login")
@@ -45,8 +61,7 @@ def login(app, make_user):
     def _login(role: str, unit: str | None = None) -> Browser:
         browser = Browser(app.test_client())
         username = make_user(role, unit)
-        browser.get("/login")
-        resp = browser.post("/login", {"username": username, "password": PASSWORD})
+        resp = browser.log_in(username)
         assert resp.status_code == 302, resp.get_data(as_text=True)
         browser.get("/console/", follow_redirects=True)  # the session's fresh CSRF token
         browser.username = username

@@ -44,6 +44,6 @@ def test_a_revoked_token_is_refused(state, client):
     assert client.get("/api/v1/tickets", headers=headers).status_code == 200
     assert "已吊销 1 个令牌" in cli(state, "token", "revoke", "--name", "telephony-test").output
     refused = client.get("/api/v1/tickets", headers=headers)
-    assert refused.status_code == 401 and refused.get_json()["code"] == "invalid_token"
+    assert refused.status_code == 401 and refused.get_json()["code"] == "token_revoked"
     unknown = CliRunner().invoke(main, ["token", "revoke", "--name", "telephony-test"], obj=given(state))
     assert unknown.exit_code != 0

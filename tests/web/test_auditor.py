@@ -62,3 +62,12 @@ def test_the_auditor_keeps_their_own_inbox(login):
     auditor = login("auditor")
     assert auditor.get("/console/notifications").status_code == 200
     assert auditor.client.get("/console/notifications/summary", headers={"Accept": "application/json"}).status_code == 200
+
+
+def test_an_auditor_holds_no_api_token(state):
+    from hotline.accounts.tokens import create_token
+    from hotline.errors import InputError
+
+    with pytest.raises(InputError) as refused, state.db.transaction() as session:
+        create_token(session, "audit-export", "auditor")
+    assert refused.value.code == "role_not_allowed"

@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Session
 
+from hotline.accounts import tokens
 from hotline.accounts.actor import Actor
 from hotline.accounts.privacy import REVEAL_SPEC, PersonalData, disclose
-from hotline.accounts.tokens import authenticate_token
+from hotline.accounts.signing import SignedRequest, verify
 from hotline.errors import InputError, Unauthorized
 from hotline.tickets import actions, intake, queries
 from hotline.tickets.models import Ticket
@@ -34,21 +35,37 @@ def _bearer() -> str:
     return token.strip()
 
 
+def _authenticate() -> Actor:
+    """The request's token checked in a short read (401: unknown, revoked, expired; a signed token's
+    signature, timestamp and nonce), then — only when there is something to write: a signed request's nonce,
+    ``last_used_at`` once a minute — a short write of its own, committed whatever the view then does (a
+    refused or failed request still used up its nonce)."""
+    token, state, now = _bearer(), runtime(), utcnow()
+    with state.db.transaction(readonly=True) as session:
+        check = tokens.check_token(session, token, now, state.cipher)
+    signed = None
+    if check.secrets:
+        signed = SignedRequest.from_headers(request.headers)
+        verify(check.secrets, signed, request.get_data(cache=True), now)
+    if signed is not None or check.touch_due(now):
+        with state.db.transaction() as session:
+            tokens.record_use(session, check, now, request.remote_addr, signed.nonce if signed else None)
+    return check.actor
+
+
 def api_view(*, readonly: bool = False, own_transaction: bool = False) -> Callable:
     """One unit of work around the view, called as ``view(session, actor, **kwargs)``; with
-    ``own_transaction`` the token is checked in a short read and the view, called as ``view(actor, ...)``,
-    opens its own."""
+    ``own_transaction`` the view, called as ``view(actor, ...)``, opens its own. The token is checked
+    before either (``_authenticate``)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:
-            token, db = _bearer(), runtime().db
+            actor = _authenticate()
             if own_transaction:
-                with db.transaction(readonly=True) as check:
-                    actor = authenticate_token(check, token)
                 return view(actor, **kwargs)
-            with db.transaction(readonly=readonly) as session:
-                return view(session, authenticate_token(session, token), **kwargs)
+            with runtime().db.transaction(readonly=readonly) as session:
+                return view(session, actor, **kwargs)
 
         return wrapper
 
@@ -71,10 +88,13 @@ def create_ticket(actor: Actor) -> Any:
         raise InputError("Idempotency-Key 不能超过 128 个字符", code="too_long")
     suggestion = safe_suggest(state.triage, req.text)  # before the write transaction, never inside it
     with state.db.transaction() as session:
-        ticket, created = intake.intake(session, req, actor, idempotency_key=key, suggestion=suggestion)
+        ticket, created = intake.intake(session, req, actor, idempotency_key=key, suggestion=suggestion,
+                                         cipher=state.cipher)
         # the answer carries no more personal data than the request did, whoever sent it
         sent = PersonalData(req.caller_name, req.caller_phone, req.child_name, req.address, masked=False)
-        return jsonify(ticket_json(ticket, sent)), 201 if created else 200
+        if created:
+            return jsonify(ticket_json(ticket, sent)), 201
+        return jsonify(ticket_json(ticket, sent)), 200, {"Idempotent-Replayed": "true"}
 
 
 @bp.get("/tickets")
@@ -91,7 +111,8 @@ def list_tickets(session: Session, actor: Actor) -> Any:
 
 
 def _shown(session: Session, actor: Actor, ticket: Ticket, reveal: dict | None = None) -> Any:
-    person = disclose(session, actor, ticket, now=utcnow(), source_ip=request.remote_addr, reveal=reveal)
+    person = disclose(session, actor, ticket, cipher=runtime().cipher, now=utcnow(), source_ip=request.remote_addr,
+                      reveal=reveal)
     return jsonify(ticket_json(ticket, person, with_events=True))
 
 

@@ -1,0 +1,168 @@
+"""Where SQLite stops being enough: real gunicorn workers (``hotline serve --workers W``) over SQLite and over
+PostgreSQL, concurrent intake at rising concurrency; throughput, p95 and errors by status, and SQLite's
+figures as ratios of PostgreSQL's measured in the same run.
+
+    python bench/workers.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/workers.py --postgres URL --workers 4 --levels 1,4,16,64 --per-client 25
+
+``--postgres`` names a server and a database to connect to; the script creates a scratch database
+``hotline_bench_workers_<pid>`` (``--scratch``) beside it and drops it at the end. The intake rate limit per token is lifted
+for the run (``HOTLINE_RATE_LIMIT_INTAKE_TOKEN``): this measures the database, not the limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, make_url, text
+
+TEXTS = [
+    "来电人反映，孩子父母常年在外务工，孩子跟奶奶生活，想咨询留守儿童有哪些关爱政策。",
+    "市民反映小区附近有儿童在水塘边玩耍，水很深，没有护栏，希望尽快处理。",
+    "家长咨询孩子患白血病，治疗费用很高，能否申请医疗救助，去哪里办理。",
+    "来电人称邻居家孩子经常被打，哭声很大，希望有关部门上门看看。",
+]
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A fresh instance (``hotline init``), a token, and ``hotline serve --workers W`` (gunicorn)."""
+
+    def __init__(self, database_url: str | None, workers: int, threads: int) -> None:
+        self.instance = tempfile.mkdtemp(prefix="hotline-bench-workers-")
+        self.env = {**os.environ, "HOTLINE_INSTANCE_PATH": self.instance, "HOTLINE_RATE_LIMIT_INTAKE_TOKEN": "1000000/60"}
+        if database_url:
+            self.env["HOTLINE_DATABASE_URL"] = database_url
+        subprocess.run([HOTLINE, "init"], env=self.env, check=True, capture_output=True)
+        self.token = subprocess.run([HOTLINE, "token", "create", "--name", "bench", "--role", "operator"], env=self.env,
+                                    check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--workers", str(workers),
+                                      "--threads", str(threads)], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.3)
+        else:
+            raise SystemExit("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+        shutil.rmtree(self.instance, ignore_errors=True)
+
+
+def run_level(server: Server, clients: int, per_client: int, tag: str) -> dict:
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {server.token}"}
+
+    def client(c: int) -> None:
+        http = requests.Session()
+        for i in range(per_client):
+            body = {"channel": "phone", "text": TEXTS[(c + i) % len(TEXTS)], "external_id": f"{tag}-{c}-{i}"}
+            started = time.perf_counter()
+            try:
+                status = str(http.post(f"{server.url}/api/v1/tickets", json=body, headers=headers, timeout=60).status_code)
+            except requests.RequestException as exc:
+                status = type(exc).__name__
+            latencies.append(time.perf_counter() - started)
+            statuses[status] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    took = time.perf_counter() - started
+    ok = statuses.get("201", 0)
+    p95 = statistics.quantiles(latencies, n=100)[94] * 1000 if len(latencies) > 1 else latencies[0] * 1000
+    return {"clients": clients, "sent": len(latencies), "ok": ok, "per_s": ok / took, "p95_ms": p95,
+            "errors": {k: v for k, v in statuses.items() if k != "201"}}
+
+
+def postgres_scratch(url: str, name: str) -> tuple[str, callable]:  # type: ignore[valid-type]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", required=True, help="a PostgreSQL URL to create the scratch database from")
+    parser.add_argument("--scratch", default=f"hotline_bench_workers_{os.getpid()}", help="scratch database name")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--levels", default="1,4,16,32,64", help="concurrent clients, comma-separated")
+    parser.add_argument("--per-client", type=int, default=20, help="tickets each client posts per level")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+
+    results: dict[str, list[dict]] = {}
+    pg_url, drop = postgres_scratch(args.postgres, args.scratch)
+    try:
+        for backend, url in (("postgresql", pg_url), ("sqlite", None)):
+            server = Server(url, args.workers, args.threads)
+            try:
+                run_level(server, 4, 5, f"warm-{backend}")  # every worker loads its model and caches
+                results[backend] = [run_level(server, c, args.per_client, f"{backend}-{c}") for c in levels]
+            finally:
+                server.stop()
+    finally:
+        drop()
+
+    cores = os.cpu_count()
+    print(f"gunicorn {args.workers} workers × {args.threads} threads, {args.per_client} tickets per client, "
+          f"client and servers on the same {cores} cores")
+    print(f"{'clients':>7} | {'PostgreSQL t/s':>14} {'p95 ms':>8} {'errors':>12} | {'SQLite t/s':>10} {'p95 ms':>8} "
+          f"{'errors':>12} | {'SQLite/PG t/s':>13} {'p95':>6}")
+    first_worse = None
+    for pg, lite in zip(results["postgresql"], results["sqlite"], strict=True):
+        ratio = lite["per_s"] / pg["per_s"] if pg["per_s"] else float("nan")
+        p95_ratio = lite["p95_ms"] / pg["p95_ms"] if pg["p95_ms"] else float("nan")
+        print(f"{pg['clients']:>7} | {pg['per_s']:>14.1f} {pg['p95_ms']:>8.0f} {_errors(pg):>12} | {lite['per_s']:>10.1f} "
+              f"{lite['p95_ms']:>8.0f} {_errors(lite):>12} | {ratio:>13.2f} {p95_ratio:>6.2f}")
+        if first_worse is None and (lite["errors"] or ratio < 0.8 or p95_ratio > 1.5):
+            first_worse = pg["clients"]
+    if first_worse is None:
+        print("SQLite kept up with PostgreSQL at every level measured (no errors, ≥ 0.8× throughput, ≤ 1.5× p95)")
+    else:
+        print(f"SQLite stops being enough at {first_worse} concurrent intake clients "
+              "(first level with errors, < 0.8× PostgreSQL's throughput or > 1.5× its p95)")
+
+
+def _errors(result: dict) -> str:
+    return ",".join(f"{k}:{v}" for k, v in sorted(result["errors"].items())) or "0"
+
+
+if __name__ == "__main__":
+    main()

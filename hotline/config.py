@@ -69,6 +69,8 @@ class Settings:
     retention_days: int = 1095
     #: a match review (数据比对) is due this many working days after the list was imported
     review_working_days: int = 10
+    #: SQLite: how long a write waits for another process's lock before the request answers 503 (≥ 5, REL-1)
+    sqlite_busy_seconds: int = 30
     #: a password older than this must be changed before any other console page (等保 定期更换)
     password_max_age_days: int = 90
     #: the audit chain's HMAC key (32 bytes, URL-safe base64); derived from the secret key when unset
@@ -135,6 +137,8 @@ class Settings:
                                   "or secret-key (the key derived from the secret key)") from exc
         if not 30 <= self.retention_days <= 3650:
             raise ConfigError("HOTLINE_RETENTION_DAYS must be 30..3650 (days a closed ticket keeps its personal data)")
+        if not 5 <= self.sqlite_busy_seconds <= 120:
+            raise ConfigError("HOTLINE_SQLITE_BUSY_SECONDS must be 5..120")
         if not 1 <= self.review_working_days <= 60:
             raise ConfigError("HOTLINE_REVIEW_WORKING_DAYS must be 1..60")
         if not 1 <= self.password_max_age_days <= 3650:
@@ -325,6 +329,7 @@ def load_settings(overrides: Mapping[str, object] | None = None, env: Mapping[st
         data_key_previous=env.get("HOTLINE_DATA_KEY_PREVIOUS") or None,
         retention_days=_number(env, "HOTLINE_RETENTION_DAYS", 1095),
         review_working_days=_number(env, "HOTLINE_REVIEW_WORKING_DAYS", 10),
+        sqlite_busy_seconds=_number(env, "HOTLINE_SQLITE_BUSY_SECONDS", 30),
         password_max_age_days=_number(env, "HOTLINE_PASSWORD_MAX_AGE_DAYS", 90),
         audit_key=env.get("HOTLINE_AUDIT_KEY") or None,
         rate_limit_url=env.get("HOTLINE_RATE_LIMIT_URL") or None,

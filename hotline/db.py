@@ -10,13 +10,21 @@ a lock: waiting threads wake as soon as the writer commits instead of polling SQ
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from threading import RLock
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: a request may hold its unit of work's connection while the knowledge-base store opens a second one,
 #: so the pool must hold two per server thread (16 by default) with room to spare
@@ -25,12 +33,14 @@ POOL = {"pool_size": 16, "max_overflow": 48}
 PRIVATE = {"hide_parameters": True}
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, busy_seconds: int = 30) -> Engine:
+    """``busy_seconds``: how long a SQLite writer waits for another process's write lock before the request
+    fails as unavailable (503 with Retry-After), never as a server error."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}, **POOL, **PRIVATE
+            url, echo=echo, connect_args={"timeout": busy_seconds, "check_same_thread": False}, **POOL, **PRIVATE
         )
-        _configure_sqlite(engine, make_url(url).database)
+        _configure_sqlite(engine, make_url(url).database, busy_seconds)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, **POOL, **PRIVATE)
 
@@ -54,7 +64,7 @@ def private_sqlite_files(path: str | None) -> None:
             continue
 
 
-def _configure_sqlite(engine: Engine, path: str | None = None) -> None:
+def _configure_sqlite(engine: Engine, path: str | None = None, busy_seconds: int = 30) -> None:
     @event.listens_for(engine, "do_connect")
     def _before_connect(_dialect, _record, _cargs, _cparams):  # noqa: ANN001 - DB-API objects
         private_sqlite_files(path)
@@ -66,7 +76,7 @@ def _configure_sqlite(engine: Engine, path: str | None = None) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_seconds) * 1000}")
         cur.execute("PRAGMA secure_delete=ON")
         cur.close()
         private_sqlite_files(path)  # the -wal and -shm files exist from here on
@@ -84,9 +94,9 @@ class Database:
     back at the end (each unit of work becomes a savepoint): how the tests isolate themselves.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_seconds: int = 30) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, busy_seconds=busy_seconds)
         self.is_sqlite = url.startswith("sqlite")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         #: for reads outside a unit of work (knowledge-base store): never takes SQLite's write lock
@@ -149,6 +159,38 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: PostgreSQL serialization failure and deadlock: the whole unit of work may simply run again
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+RETRY_ATTEMPTS = 3
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def retrying(unit_of_work: Callable[[], T]) -> T:
+    """Run ``unit_of_work`` (which opens and ends its own transaction) again, from the start, when PostgreSQL
+    aborted it as a serialization failure or a deadlock victim: at most 3 more times, with jittered back-off.
+    The last failure propagates (the web edge answers 503 with Retry-After): nothing was half-written."""
+    for attempt in range(RETRY_ATTEMPTS + 1):
+        try:
+            return unit_of_work()
+        except DBAPIError as exc:
+            if _sqlstate(exc) not in RETRYABLE_SQLSTATES or attempt == RETRY_ATTEMPTS:
+                raise
+            log.info("unit of work aborted (%s), attempt %d of %d", _sqlstate(exc), attempt + 1, RETRY_ATTEMPTS)
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311 - jitter, not a secret
+    raise AssertionError("unreachable")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not do the work right now — unreachable, connection lost, locked past the busy
+    timeout, read-only or full, or a transaction aborted by a conflict — as opposed to a programming error.
+    DB-API's OperationalError is exactly that class ("not necessarily under the programmer's control")."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def serialize(session: Session, key: int) -> None:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
         self.settings = settings
-        self.db = db or Database(settings.database_url)
+        self.db = db or Database(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
         from hotline.accounts.audit import audit_key, use_key
 
         use_key(self.db.engine, audit_key(settings.audit_key, settings.secret_key))  # the audit chain's HMAC key

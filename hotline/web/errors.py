@@ -6,11 +6,15 @@ import logging
 import uuid
 
 from flask import Flask, flash, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from hotline.db import is_unavailable
 from hotline.errors import HotlineError, RetryLater
 
 log = logging.getLogger(__name__)
+#: seconds a client is asked to wait when the database is unavailable
+DATABASE_RETRY_AFTER = 5
 
 _HTTP_MESSAGES = {
     400: ("bad_request", "请求格式错误"),
@@ -65,6 +69,19 @@ def register_error_handlers(app: Flask) -> None:
             response = app.make_response((response, status))
             response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return response, status
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        if not is_unavailable(exc):
+            return _unexpected(exc)
+        # unreachable, locked, read-only, full or a conflict retried in vain: the transaction rolled back,
+        # nothing was written; the client may simply try again
+        request_id = uuid.uuid4().hex[:12]
+        log.warning("database unavailable %s: %s", request_id, type(getattr(exc, "orig", exc)).__name__)
+        response = app.make_response(_respond(503, "database_unavailable",
+                                              f"数据库暂时不可用，本次操作未保存，请稍后重试（请求编号 {request_id}）"))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -22,6 +22,7 @@ from hotline.accounts.models import CASEWORK_ROLES, Role, User
 from hotline.accounts.passwords import password_expired
 from hotline.accounts.totp import totp_required
 from hotline.accounts.users import actor_for
+from hotline.db import retrying
 from hotline.errors import Forbidden
 from hotline.timeutil import utcnow
 from hotline.web import runtime
@@ -138,8 +139,7 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False,
     allowed = frozenset(roles) if roles else CASEWORK_ROLES
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapper(**kwargs: Any) -> Any:
+        def attempt(**kwargs: Any) -> Any:
             db = runtime().db
             if own_transaction:
                 with db.transaction(readonly=True) as check:
@@ -148,6 +148,10 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False,
             with db.transaction(readonly=readonly) as unit_of_work:
                 actor = _enter(unit_of_work, allowed, gate)
                 return view(unit_of_work, actor, **kwargs) if isinstance(actor, Actor) else actor
+
+        @wraps(view)
+        def wrapper(**kwargs: Any) -> Any:
+            return retrying(lambda: attempt(**kwargs))  # a deadlock victim runs again from the start
 
         return wrapper
 

@@ -14,6 +14,7 @@ from hotline.accounts import tokens
 from hotline.accounts.actor import Actor
 from hotline.accounts.privacy import REVEAL_SPEC, PersonalData, disclose
 from hotline.accounts.signing import SignedRequest, verify
+from hotline.db import retrying
 from hotline.errors import InputError, Unauthorized
 from hotline.tickets import actions, intake, queries
 from hotline.tickets.models import Ticket
@@ -63,9 +64,13 @@ def api_view(*, readonly: bool = False, own_transaction: bool = False) -> Callab
         def wrapper(**kwargs: Any) -> Any:
             actor = _authenticate()
             if own_transaction:
-                return view(actor, **kwargs)
-            with runtime().db.transaction(readonly=readonly) as session:
-                return view(session, actor, **kwargs)
+                return retrying(lambda: view(actor, **kwargs))
+
+            def attempt() -> Any:
+                with runtime().db.transaction(readonly=readonly) as session:
+                    return view(session, actor, **kwargs)
+
+            return retrying(attempt)  # a deadlock victim runs again from the start
 
         return wrapper
 

@@ -23,9 +23,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
-
-TEST_DB_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") or ""
-BACKEND = "postgresql" if TEST_DB_URL.startswith("postgresql") else "sqlite"
+from tests_support import BACKEND, TEST_DB_URL
 
 
 def pytest_report_header(config: pytest.Config) -> str:

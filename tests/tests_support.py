@@ -1,6 +1,7 @@
 """Constants and helpers shared by test modules (importable: tests/ is on sys.path via the pytest
 configuration)."""
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -8,6 +9,9 @@ from http.server import ThreadingHTTPServer
 from threading import Barrier
 
 PASSWORD = "Test-Passw0rd-long"
+#: the suite's database: PostgreSQL when HOTLINE_TEST_DATABASE_URL says so, else a SQLite file
+TEST_DB_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") or ""
+BACKEND = "postgresql" if TEST_DB_URL.startswith("postgresql") else "sqlite"
 
 
 def race(n: int, fn):  # noqa: ANN001, ANN201

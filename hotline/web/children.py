@@ -25,10 +25,11 @@ from hotline.web.sessions import console_view
 bp = Blueprint("children", __name__, url_prefix="/console/children")
 
 
-@bp.get("/", endpoint="register")
+@bp.route("/", methods=["GET", "POST"], endpoint="register")
 @console_view(readonly=True)
 def register_list(db: Session, actor: Actor) -> Any:
-    flt, status = list_filters(listing.LIST_SPEC, request.args)
+    """The filter form posts (a child's name stays out of URLs and logs, SESS-5); a plain GET lists everyone."""
+    flt, status = list_filters(listing.LIST_SPEC, request.form if request.method == "POST" else request.args)
     page = listing.list_children(db, actor, flt)
     return render_template("children/list.html", page=page, flt=flt, spec=listing.LIST_SPEC,
                            view=lambda c: privacy.view_child(actor, c), can_edit=actor.role in EDITORS,

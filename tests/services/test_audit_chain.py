@@ -5,13 +5,11 @@ change it records down with it (AUD-2, fault scenario 8)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
-from tests_support import race
+from tests_support import BACKEND, race
 
 from hotline.accounts.audit import AuditAppendOnly, AuditKeyMissing, record_event, use_key, verify_chain
 from hotline.accounts.models import ApiToken, AuditEntry
@@ -19,8 +17,6 @@ from hotline.accounts.tokens import create_token
 from hotline.cli import given, main
 from hotline.db import Database
 from hotline.migrate import upgrade
-
-BACKEND = "postgresql" if (os.environ.get("HOTLINE_TEST_DATABASE_URL") or "").startswith("postgresql") else "sqlite"
 
 
 def write(state, n: int, prefix: str = "t") -> list[int]:

@@ -79,6 +79,17 @@ def test_operator_sees_masked_names(state, new_browser, login):
     assert "赵**" in html and "赵小川" not in html
 
 
+def test_the_name_search_is_posted_and_pages_keep_it(state, new_browser, login):
+    """SESS-5: the name travels in the body, and the pager posts it again (never a URL with the name)."""
+    director = place_user(state, new_browser, "child_director", "陈家店村")
+    director.post("/console/children/new", child_form(village_id(state)))
+    dispatcher = login("dispatcher")
+    found = dispatcher.post("/console/children/", {"q": "赵小川"}).get_data(as_text=True)
+    assert 'id="children"' in found and "共 1 人" in found
+    missing = dispatcher.post("/console/children/", {"q": "没有这个人"}).get_data(as_text=True)
+    assert "共 0 人" in missing and "赵小川" not in missing
+
+
 def test_export_needs_a_supervisors_approval_and_is_downloaded_once(state, new_browser, login):
     director = place_user(state, new_browser, "child_director", "陈家店村")
     director.post("/console/children/new", child_form(village_id(state)))

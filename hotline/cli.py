@@ -386,6 +386,38 @@ def audit() -> None:
     """审计日志（只追加，HMAC 链）。"""
 
 
+@main.command("backup")
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False), help="新的空目录：备份文件与清单写在这里")
+@friendly_errors
+def backup_command(target: str) -> None:
+    """备份整个数据库（SQLite 在线备份 API 或 pg_dump）并写出清单（各表行数、结构版本、审计链尾）。"""
+    from hotline.backup import backup
+
+    with _runtime() as runtime:
+        manifest = backup(runtime, Path(target))
+    rows = sum(manifest["tables"].values())
+    click.echo(f"已备份到 {target}：{len(manifest['tables'])} 张表、{rows} 行，结构版本 {manifest['revision']}，"
+               f"审计链{'完整' if manifest['audit_ok'] else '未通过校验'}")
+
+
+@main.command("restore")
+@click.option("--from", "source", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="目标数据库已有工单时仍然覆盖")
+@friendly_errors
+def restore_command(source: str, force: bool) -> None:
+    """从 hotline backup 的目录恢复，并按清单核对结构版本、各表行数与审计链；不一致时退出码 1。"""
+    from hotline.backup import restore
+
+    with _runtime() as runtime:
+        report = restore(runtime, Path(source), force=force)
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"不一致：{problem}", err=True)
+        sys.exit(1)
+    click.echo(f"已恢复并核对：{len(report.found.counts)} 张表、{sum(report.found.counts.values())} 行与清单一致，"
+               f"结构版本 {report.found.revision}，审计链完整")
+
+
 @audit.command("verify")
 @friendly_errors
 def audit_verify() -> None:

@@ -1,12 +1,12 @@
 """Deployment fixtures: real ``hotline serve`` / ``hotline scheduler`` processes over the ``live`` fixture's
-database (helpers in ``deploy_support``)."""
+database (helpers in ``process_support``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
-from deploy_support import Process, Server, shared_env, wait_for
+from process_support import Process, Server, shared_env, wait_for
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 import requests
-from deploy_support import csrf_of, post_login, wait_for
+from process_support import csrf_of, post_login, wait_for
 from tests_support import PASSWORD, totp_codes
 
 pytestmark = pytest.mark.slow

@@ -236,16 +236,17 @@ def postgres_outage(database_url: str, down_after: float = 4, down_for: float = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", required=True, help="a PostgreSQL URL to create scratch databases from")
+    parser.add_argument("--scratch-prefix", default="hotline_bench_faults", help="name prefix of the scratch databases")
     args = parser.parse_args()
     rows = []
     rows.append(("crash (kill -9), SQLite", crash(None)))
-    url, drop = postgres_scratch(args.postgres, f"hotline_bench_faults_{os.getpid()}_crash")
+    url, drop = postgres_scratch(args.postgres, f"{args.scratch_prefix}_{os.getpid()}_crash")
     try:
         rows.append(("crash (kill -9), PostgreSQL", crash(url)))
     finally:
         drop()
     rows.append(("SQLite write lock held 8 s (busy 5 s)", sqlite_lock()))
-    url, drop = postgres_scratch(args.postgres, f"hotline_bench_faults_{os.getpid()}_outage")
+    url, drop = postgres_scratch(args.postgres, f"{args.scratch_prefix}_{os.getpid()}_outage")
     try:
         rows.append(("PostgreSQL cut 5 s behind a proxy", postgres_outage(url)))
     finally:

@@ -1,6 +1,7 @@
 """Fault scenario 1: ``kill -9`` a real server while calls arrive from several threads, restart it, and let
 the clients resend what was not acknowledged with the same Idempotency-Key. Every acknowledged ticket is
-there, no call is there twice, and (SQLite) the database file is intact."""
+there, no call is there twice, every ticket has exactly one "create" timeline row (ticket and audit row
+commit together), and (SQLite) the database file is intact."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from process_support import Server, shared_env, wait_for
 from sqlalchemy import func, select, text
 from tests_support import BACKEND
 
-from hotline.tickets.models import IdempotencyKey, Ticket
+from hotline.tickets.models import IdempotencyKey, Ticket, TicketEvent
 
 CLIENTS, CALLS_EACH = 6, 12
 
@@ -75,7 +76,9 @@ def test_kill_9_during_intake_loses_no_acknowledged_call_and_duplicates_none(liv
         tickets = session.scalar(select(func.count()).select_from(Ticket))
         keys = session.scalar(select(func.count()).select_from(IdempotencyKey))
         numbers = set(session.scalars(select(Ticket.number)))
+        created = session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "create")).all()
         if BACKEND == "sqlite":
             assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     assert tickets == keys == CLIENTS * CALLS_EACH  # every call once, none twice
+    assert len(created) == len(set(created)) == tickets  # each ticket committed with its "create" timeline row
     assert set(acknowledged.values()) <= numbers

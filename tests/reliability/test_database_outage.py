@@ -2,87 +2,25 @@
 Retry-After (never a 500), nothing is half-written, and the app works again without a restart.
 
 PostgreSQL is cut through a real TCP proxy on loopback (the shared server itself is never stopped); SQLite
-is locked by another connection holding its write lock past the busy timeout."""
+is locked by another connection holding its write lock past the busy timeout, its disk (a real tmpfs) fills
+up, and its file system turns read-only."""
 
 from __future__ import annotations
 
+import errno
 import re
-import socket
 import sqlite3
+import subprocess
 import threading
 import time
+from contextlib import closing
 
 import pytest
+from faults import CuttableProxy  # bench/faults.py: the same proxy the fault bench cuts
 from sqlalchemy import func, make_url, select, text
 from tests_support import BACKEND, TEST_DB_URL
 
 from hotline.db import Database, retrying
-
-
-class CuttableProxy:
-    """A loopback TCP proxy to ``target`` that can be cut (listener closed, every connection dropped) and
-    restored on the same port."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        self._pipes: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        with self._lock:
-            if self._listener is not None:
-                try:  # wakes the thread blocked in accept(): a bare close() would leave the port listening
-                    self._listener.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                self._listener.close()
-                self._listener = None
-            for sock in self._pipes:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                sock.close()
-            self._pipes.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return  # cut
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._pipes += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def _console_page(client):  # noqa: ANN001, ANN202
@@ -192,3 +130,85 @@ def test_a_deadlock_victim_runs_again_and_both_units_of_work_finish(app):
     db.dispose()
     assert sorted(done) == ["left", "right"]
     assert len(attempts) == 3  # PostgreSQL aborted one of them once; it ran again from the start
+
+
+def _mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True, text=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):  # noqa: ANN001, ANN201
+    """A real 64 MB filesystem (tmpfs) seen through a bind mount that can be made read-only: (disk, view)."""
+    if BACKEND != "sqlite":
+        pytest.skip("a SQLite file's disk")
+    disk, view = tmp_path / "disk", tmp_path / "view"
+    disk.mkdir()
+    view.mkdir()
+    try:
+        _mount("-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", str(disk))
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("needs permission to mount a tmpfs")
+    try:
+        _mount("--bind", str(disk), str(view))
+        yield disk, view
+    finally:  # lazily: a failed test may still hold files open, and no mount may outlive the test
+        subprocess.run(["umount", "-l", str(view)], capture_output=True)
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_full_or_read_only_sqlite_disk_is_a_503_and_recovers_without_a_restart(small_disk, tmp_path):
+    """Scenario 7 on SQLite: the disk fills up (a real ENOSPC), then the file system is read-only; each time
+    the console and the API answer 503 with Retry-After, nothing is half-written, and once space is freed or
+    the file system is writable again the same app works."""
+    from hotline import create_app
+    from hotline.accounts.tokens import create_token
+    from hotline.bootstrap import initialise
+    from hotline.tickets.models import Ticket
+
+    disk, view = small_disk
+    db_file = view / "hotline.db"
+    served = create_app({"instance_path": tmp_path / "instance", "database_url": f"sqlite:///{db_file}",
+                         "testing": True, "sqlite_busy_seconds": 5})
+    runtime = served.extensions["hotline"]
+    initialise(runtime)
+    with runtime.db.transaction() as session:
+        _, token = create_token(session, "telephony", "operator")
+    api = served.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    call = {"channel": "phone", "text": "孩子父母外出务工，孩子一个人在家没人管"}
+
+    def tickets() -> int:
+        with runtime.db.transaction(readonly=True) as session:
+            return session.scalar(select(func.count()).select_from(Ticket))
+
+    assert api.post("/api/v1/tickets", json=call, headers=headers).status_code == 201
+
+    # the disk is full: the WAL cannot grow (it is emptied first, so that no write fits in space it already has)
+    with closing(sqlite3.connect(db_file)) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    filler = disk / "filler"
+    with open(filler, "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    _assert_unavailable(api.post("/api/v1/tickets", json=call, headers=headers), json=True)
+    assert tickets() == 1  # nothing half-written; reads still work
+    filler.unlink()  # space is freed: the same app writes again
+    assert api.post("/api/v1/tickets", json=call, headers=headers).status_code == 201
+
+    # the file system is read-only: SQLite cannot even open the file (its WAL index must be writable)
+    runtime.db.dispose()  # idle pooled connections closed (as the pool does over time), or the remount is refused
+    _mount("-o", "remount,ro,bind", str(view))
+    _assert_unavailable(api.post("/api/v1/tickets", json=call, headers=headers), json=True)
+    _assert_unavailable(_console_page(served.test_client()), json=False)
+    assert api.get("/healthz").status_code == 503
+    _mount("-o", "remount,rw,bind", str(view))
+    assert api.get("/healthz").status_code == 200
+    assert api.post("/api/v1/tickets", json=call, headers=headers).status_code == 201
+    assert tickets() == 3
+    with closing(sqlite3.connect(db_file)) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    runtime.close()

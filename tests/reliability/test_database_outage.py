@@ -31,6 +31,25 @@ def _console_page(client):  # noqa: ANN001, ANN202
     return client.get("/console/queue")
 
 
+CALL = {"channel": "phone", "text": "孩子父母外出务工，孩子一个人在家没人管"}
+
+
+def _sqlite_app(db_file, instance):  # noqa: ANN001, ANN202
+    """An app over a SQLite file of its own (busy timeout 5 s), initialised, with an operator's token: (runtime,
+    test client, headers)."""
+    from hotline import create_app
+    from hotline.accounts.tokens import create_token
+    from hotline.bootstrap import initialise
+
+    served = create_app({"instance_path": instance, "database_url": f"sqlite:///{db_file}", "testing": True,
+                         "sqlite_busy_seconds": 5})
+    runtime = served.extensions["hotline"]
+    initialise(runtime)
+    with runtime.db.transaction() as session:
+        _, token = create_token(session, "telephony", "operator")
+    return runtime, served.test_client(), {"Authorization": f"Bearer {token}"}
+
+
 def _assert_unavailable(resp, *, json: bool) -> None:  # noqa: ANN001
     assert resp.status_code == 503, resp.get_data(as_text=True)[:300]
     assert int(resp.headers["Retry-After"]) > 0
@@ -70,33 +89,22 @@ def test_postgresql_cut_and_restored_without_a_restart(app, tmp_path):
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's write lock")
 def test_a_sqlite_lock_past_the_busy_timeout_is_a_503_and_nothing_is_written(tmp_path):
-    from hotline import create_app
-    from hotline.accounts.tokens import create_token
-    from hotline.bootstrap import initialise
     from hotline.tickets.models import Ticket
 
     db_file = tmp_path / "locked.db"
-    served = create_app({"instance_path": tmp_path, "database_url": f"sqlite:///{db_file}", "testing": True,
-                         "sqlite_busy_seconds": 5})
-    runtime = served.extensions["hotline"]
-    initialise(runtime)
-    with runtime.db.transaction() as session:
-        _, token = create_token(session, "telephony", "operator")
-    api = served.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
-    call = {"channel": "phone", "text": "孩子父母外出务工，孩子一个人在家没人管"}
+    runtime, api, headers = _sqlite_app(db_file, tmp_path)
 
     holder = sqlite3.connect(db_file, timeout=1, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process's long write
     try:
-        _assert_unavailable(api.post("/api/v1/tickets", json=call, headers=headers), json=True)
+        _assert_unavailable(api.post("/api/v1/tickets", json=CALL, headers=headers), json=True)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     with runtime.db.transaction(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(Ticket)) == 0  # nothing half-written
 
-    created = api.post("/api/v1/tickets", json=call, headers=headers)  # the lock is gone: works again
+    created = api.post("/api/v1/tickets", json=CALL, headers=headers)  # the lock is gone: works again
     assert created.status_code == 201
     runtime.close()
 
@@ -160,28 +168,17 @@ def test_a_full_or_read_only_sqlite_disk_is_a_503_and_recovers_without_a_restart
     """Scenario 7 on SQLite: the disk fills up (a real ENOSPC), then the file system is read-only; each time
     the console and the API answer 503 with Retry-After, nothing is half-written, and once space is freed or
     the file system is writable again the same app works."""
-    from hotline import create_app
-    from hotline.accounts.tokens import create_token
-    from hotline.bootstrap import initialise
     from hotline.tickets.models import Ticket
 
     disk, view = small_disk
     db_file = view / "hotline.db"
-    served = create_app({"instance_path": tmp_path / "instance", "database_url": f"sqlite:///{db_file}",
-                         "testing": True, "sqlite_busy_seconds": 5})
-    runtime = served.extensions["hotline"]
-    initialise(runtime)
-    with runtime.db.transaction() as session:
-        _, token = create_token(session, "telephony", "operator")
-    api = served.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
-    call = {"channel": "phone", "text": "孩子父母外出务工，孩子一个人在家没人管"}
+    runtime, api, headers = _sqlite_app(db_file, tmp_path / "instance")
 
     def tickets() -> int:
         with runtime.db.transaction(readonly=True) as session:
             return session.scalar(select(func.count()).select_from(Ticket))
 
-    assert api.post("/api/v1/tickets", json=call, headers=headers).status_code == 201
+    assert api.post("/api/v1/tickets", json=CALL, headers=headers).status_code == 201
 
     # the disk is full: the WAL cannot grow (it is emptied first, so that no write fits in space it already has)
     with closing(sqlite3.connect(db_file)) as raw:
@@ -194,20 +191,20 @@ def test_a_full_or_read_only_sqlite_disk_is_a_503_and_recovers_without_a_restart
                 out.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
-    _assert_unavailable(api.post("/api/v1/tickets", json=call, headers=headers), json=True)
+    _assert_unavailable(api.post("/api/v1/tickets", json=CALL, headers=headers), json=True)
     assert tickets() == 1  # nothing half-written; reads still work
     filler.unlink()  # space is freed: the same app writes again
-    assert api.post("/api/v1/tickets", json=call, headers=headers).status_code == 201
+    assert api.post("/api/v1/tickets", json=CALL, headers=headers).status_code == 201
 
     # the file system is read-only: SQLite cannot even open the file (its WAL index must be writable)
     runtime.db.dispose()  # idle pooled connections closed (as the pool does over time), or the remount is refused
     _mount("-o", "remount,ro,bind", str(view))
-    _assert_unavailable(api.post("/api/v1/tickets", json=call, headers=headers), json=True)
-    _assert_unavailable(_console_page(served.test_client()), json=False)
+    _assert_unavailable(api.post("/api/v1/tickets", json=CALL, headers=headers), json=True)
+    _assert_unavailable(_console_page(api), json=False)
     assert api.get("/healthz").status_code == 503
     _mount("-o", "remount,rw,bind", str(view))
     assert api.get("/healthz").status_code == 200
-    assert api.post("/api/v1/tickets", json=call, headers=headers).status_code == 201
+    assert api.post("/api/v1/tickets", json=CALL, headers=headers).status_code == 201
     assert tickets() == 3
     with closing(sqlite3.connect(db_file)) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

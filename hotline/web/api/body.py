@@ -45,4 +45,14 @@ def json_value(request: Request) -> Any:
         raise BadJson("JSON 嵌套层数过多", code="json_too_deep") from None
     except ValueError as exc:
         raise BadJson(f"JSON 格式错误：第 {getattr(exc, 'lineno', '?')} 行附近") from None
+    if "\\ud" in text.lower() and _has_lone_surrogate(body):  # "\ud800" parses, but no UTF-8 can hold it
+        raise BadJson("JSON 中含有无效的 Unicode 转义（孤立代理项）", code="invalid_unicode")
     return body
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

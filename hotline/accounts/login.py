@@ -70,7 +70,9 @@ def log_in(db: Database, username: str, password: str, now: datetime | None = No
     account for 15 minutes. An initial or reset password not changed within 24 hours fails like a wrong
     one (AUTH-6)."""
     now = now or utcnow()
-    tried = username[:64]
+    tried = "".join(ch for ch in username[:64] if ch.isprintable())
+    if tried != username[:64]:
+        username = ""  # a control character (a NUL: PostgreSQL refuses it in text) names nobody
     with db.transaction(readonly=True) as session:
         user = session.scalar(select(User).where(User.username == username)) if username else None
         found = (user.id, user.password_hash, user.active, user.locked_until, user.role) if user else None

@@ -143,3 +143,12 @@ def test_session_cookie_flags(new_browser, make_user, password):
     resp = browser.post("/login", {"username": username, "password": password})
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_control_character_in_the_username_is_the_generic_failure(new_browser):
+    """PostgreSQL refuses NUL in text: a username carrying one must name nobody, not reach the query (a 500)."""
+    browser = new_browser()
+    browser.get("/login")
+    for name in ("demo\x00admin", "a\x01b", "x\ny"):
+        resp = browser.post("/login", {"username": name, "password": "whatever-Passw0rd"})
+        assert resp.status_code == 401 and "用户名或密码错误" in resp.get_data(as_text=True)

@@ -198,3 +198,17 @@ def test_a_1_mb_narrative_in_the_call_form_is_a_413_page_in_chinese(live):  # no
     # the form still works afterwards, and the refused posts stored nothing
     assert web.get(f"{server.url}/console/new", timeout=30).status_code == 200
     assert _row_counts(server) == before
+
+
+@pytest.mark.parametrize("header,value", [
+    ("Authorization", b"Bearer \xff\xfe\x80"), ("Authorization", b"Bearer " + b"a" * 8000),
+    ("Idempotency-Key", b"\xff\xfe\x80 key"), ("Idempotency-Key", b"k" * 4000),
+    ("Content-Type", b"application/json; charset=\xff"), ("Accept", b"\xff/\xff"),
+])
+def test_hostile_headers_are_a_clear_4xx_or_accepted(server, header, value):
+    """Bytes that are not UTF-8 (a header is read as latin-1), and long values, in the headers the API
+    reads: a 4xx, or a normal answer — never a 5xx. Only a well-formed call may store a ticket."""
+    headers = {**server.operator, "Content-Type": "application/json", header: value}
+    resp = requests.post(f"{server.url}/api/v1/tickets", data=b'{"channel": "phone", "text": "x", "bogus": 1}',
+                         headers=headers, timeout=60)
+    assert 400 <= resp.status_code < 500, f"{header}: {resp.status_code} {resp.text[:300]}"

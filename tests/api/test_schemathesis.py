@@ -4,6 +4,8 @@ type, body schema)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 import schemathesis
@@ -18,8 +20,9 @@ from hotline.web.api.openapi import openapi_document
 #: headers rightly 401) — the contract tests cover acceptance with real data
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_headers_conformance, checks.response_schema_conformance]
-#: examples per operation: bounded so that CI stays quick; derandomized so that a failure reproduces
-EXAMPLES = 12
+#: examples per operation: bounded so that CI stays quick; derandomized so that a failure reproduces.
+#: HOTLINE_FUZZ_EXAMPLES=500 runs a deeper pass by hand (same seed, more cases)
+EXAMPLES = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES") or 12)
 
 
 #: the document the server publishes (the same function answers ``GET /api/v1/openapi.json``; a test below

@@ -39,3 +39,25 @@ def test_no_sql_is_built_by_string_formatting():
     found = {(name, m.group(1).rstrip(" %(").removesuffix(".format")) for name, source in _sources("hotline/**/*.py")
              for m in re.finditer(calls, source)}
     assert found <= SQL_FORMAT_ALLOWED, found - SQL_FORMAT_ALLOWED
+
+
+#: the browser's HTML sinks: our scripts build nodes and set textContent, never parse strings as markup
+JS_SINKS = re.compile(r"\.(?:inner|outer)HTML\s*\+?=(?!=)|insertAdjacentHTML|document\.write|\beval\(|new Function\(|"
+                      r"setAttribute\(\s*['\"]on|\.html\(|setTimeout\(\s*['\"]|srcdoc")
+
+
+def test_no_script_parses_strings_as_html():
+    found = [(name, m.group(0)) for name, source in _sources("hotline/static/js/*.js")
+             for m in JS_SINKS.finditer(source)]
+    assert found == []
+
+
+def test_every_template_is_autoescaped_html(app):
+    """Only .html templates (autoescaped by Flask), no template built from a string in Python."""
+    others = [p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()
+              and p.suffix != ".html"]
+    assert others == []
+    assert app.jinja_env.autoescape("page.html") is True
+    found = [(name, m.group(0)) for name, source in _sources("hotline/**/*.py")
+             for m in re.finditer(r"render_template_string|jinja2\.Environment\(|autoescape\s*=\s*False", source)]
+    assert found == []

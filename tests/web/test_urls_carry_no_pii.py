@@ -37,7 +37,10 @@ class _Page(HTMLParser):
         a = {k: (v or "") for k, v in attrs}
         for attr in ("href", "src", "action", "formaction", "poster", "data", "srcset"):
             if attr in a:
-                self.urls.append((f"<{tag} {attr}>", a[attr]))
+                # a link to a sentiment item's public original, opened on purpose without a referrer, loads
+                # nothing into the page: a navigation, not a reference PI-7 is about
+                outbound = tag == "a" and "noreferrer" in a.get("rel", "").split()
+                self.urls.append((f"<{tag} {attr}>" + (" noreferrer" if outbound else ""), a[attr]))
         if "style" in a:
             self.styles.append(a["style"])
         if tag == "form":
@@ -74,7 +77,7 @@ def _problems(path: str, resp) -> list[str]:  # noqa: ANN001
     page = _Page()
     page.feed(resp.get_data(as_text=True))
     for what, url in page.urls:
-        if EXTERNAL.match(url):
+        if EXTERNAL.match(url) and not what.endswith(" noreferrer"):
             found.append(f"{path}: {what} points at an external origin: {url}")
         for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True):
             if key.lower() in PII_PARAMS:
@@ -155,3 +158,40 @@ def test_the_register_name_search_keeps_the_name_out_of_the_url(login):
     page.feed(resp.get_data(as_text=True))
     searches = [f for f in page.forms if "q" in f["fields"]]
     assert searches and all(f["method"] == "post" for f in searches)
+
+
+def test_a_crawl_from_the_home_page_finds_no_pii_in_urls(app, login, ticket, api_as, state):
+    """Pages with parameters too (a child's page and its edit form, an event, a KB article, the pages
+    the queue and the register link to): every same-origin link the dispatcher and the agency can follow,
+    breadth first from the home page, up to 120 pages each."""
+    from children_support import add_child, guardian, person
+
+    add_child(state, person(state, "admin"), "陈家店村", name="王小雨",
+              guardians=[guardian("father", "王建军", phone="13812345678")])
+    story = "农安县合隆镇一名8岁男孩父母在外打工，爷爷生病住院，孩子一个人在家好几天了，邻居很担心。"
+    assert api_as("dispatcher").post("/sentiment/items", json=[
+        {"external_id": "pii-1", "source": "weibo", "text": story, "published_at": "2026-11-30T09:00:00+08:00",
+         "url": "https://weibo.example/pii-1"}]).status_code == 200
+    for role, unit in (("dispatcher", None), ("agency_staff", UNIT)):
+        browser = login(role, unit)
+        queue, seen, problems = ["/console/"], set(), []
+        while queue and len(seen) < 120:
+            path = queue.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            resp = browser.get(path, follow_redirects=True)
+            if resp.status_code != 200 or resp.mimetype != "text/html":
+                continue
+            problems += _problems(path, resp)
+            page = _Page()
+            page.feed(resp.get_data(as_text=True))
+            for what, url in page.urls:
+                parts = urlsplit(url)
+                if what.startswith("<a href>") and not parts.netloc and parts.path.startswith(("/console/", "/kb")) \
+                        and not parts.path.startswith(SKIP) and "export." not in parts.path:
+                    queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        assert len(seen) >= 15, f"{role}: the crawl reached only {len(seen)} pages"
+        for kind in ("/console/tickets/", "/console/children/ET", "/kb/articles/"):
+            assert any(p.startswith(kind) for p in seen), f"{role}: no {kind} page reached"
+        assert not problems, "\n".join(problems)

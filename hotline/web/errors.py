@@ -28,7 +28,8 @@ _HTTP_MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """The caller reads JSON (the API, a fetch call): errors and refusals answer in JSON, not as a page."""
     return (
         request.path.startswith("/api/")
         or request.is_json
@@ -37,7 +38,7 @@ def _wants_json() -> bool:
 
 
 def _respond(status: int, code: str, message: str, details: object = None):  # noqa: ANN202
-    if _wants_json():
+    if wants_json():
         body: dict = {"code": code, "message": message}
         if details is not None:
             body["details"] = details

@@ -26,6 +26,7 @@ from hotline.db import retrying
 from hotline.errors import Forbidden
 from hotline.timeutil import utcnow
 from hotline.web import runtime
+from hotline.web.errors import wants_json
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 #: requests a page makes on its own (the notification badge, lists refreshing themselves) carry this header
@@ -71,20 +72,16 @@ def renew_nonce(nonce: str) -> None:
     session["csrf"] = secrets.token_urlsafe(32)
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json" or request.is_json
-
-
 def _account_gate(user: User) -> Any | None:
     """Before any other page: an initial, reset or expired password is changed (AUTH-2, AUTH-6), then an
     admin or dispatcher without a second factor enrols one (AUTH-5). JSON calls get 403 with a code."""
     if user.must_change_password or password_expired(user.password_changed_at, utcnow(),
                                                      runtime().settings.password_max_age_days):
-        if _wants_json():
+        if wants_json():
             raise Forbidden("密码已过期或须在首次登录时修改，请先修改密码", code="password_expired")
         return redirect(url_for("account.password", next=request.full_path.rstrip("?")))
     if totp_required(user.role) and not user.totp_secret_sealed:
-        if _wants_json():
+        if wants_json():
             raise Forbidden("此角色须先绑定双因素认证（身份验证器）", code="totp_enrolment_required")
         return redirect(url_for("account.totp"))
     return None
@@ -112,7 +109,7 @@ def _enter(db: Session, allowed: frozenset[Role], gate: bool = True) -> Actor | 
     change their password or to enrol a second factor (``gate``; off for those pages themselves)."""
     user = _session_user(db)
     if user is None:
-        if _wants_json():
+        if wants_json():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     actor = actor_for(user)

@@ -467,7 +467,7 @@ def kb() -> None:
 @kb.command("search")
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组（id、title、snippet、text、score、source）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组（id、title、snippet、text、score、source、cites）。")
 @friendly_errors
 def kb_search(query: str, limit: int, as_json: bool) -> None:
     """检索知识库，最相关的在前。"""

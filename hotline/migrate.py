@@ -15,13 +15,6 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    """Full-text objects are made by hand per database (FTS5 table, tsvector column): not ORM-managed."""
-    if type_ == "table" and name and name.startswith("kb_fts"):
-        return False
-    return not ((type_ == "column" and name == "tsv") or (type_ == "index" and name == "ix_kb_passages_tsv"))
-
-
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

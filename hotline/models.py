@@ -19,7 +19,7 @@ from hotline.children.models import (
     VisitTask,
 )
 from hotline.directory.models import AgencyUnit, Region, RegionLevel
-from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
+from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage
 from hotline.notifications.models import Notification, NotificationRead, ReadMark, Webhook, WebhookDelivery
 from hotline.orm import Base
 from hotline.ratelimit.models import RateCounter
@@ -61,7 +61,6 @@ __all__ = [
     "KbArticleVersion",
     "KbMeta",
     "KbPassage",
-    "KbTerm",
     "LabelCorrection",
     "Lead",
     "LeadCounter",

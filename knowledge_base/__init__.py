@@ -15,13 +15,14 @@ from .index import (
     CorpusStats,
     InMemoryStore,
     PassageStore,
+    PassageTerms,
     StoredPassage,
     bm25f,
     index_passage,
     index_passages,
     reanalyze,
 )
-from .search import Hit, KnowledgeBase, RankingParams, SearchResult, is_eligibility_question
+from .search import Cited, Hit, KnowledgeBase, RankingParams, SearchResult, is_eligibility_question
 from .snippets import Snippet, make_snippet
 from .sources import (
     DEFAULT_CONTENT_DIR,
@@ -38,12 +39,14 @@ __all__ = [
     "DEFAULT_CONTENT_DIR",
     "Article",
     "Bm25Params",
+    "Cited",
     "CorpusStats",
     "Hit",
     "InMemoryStore",
     "KnowledgeBase",
     "Passage",
     "PassageStore",
+    "PassageTerms",
     "RankingParams",
     "SearchResult",
     "Snippet",

@@ -88,6 +88,20 @@ def analyze(text: str) -> list[str]:
     return out
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping pairs of Chinese characters of the normalised text (偷看日记 → 偷看 / 看日 / 日记).
+
+    Independent of word segmentation: a caller's phrase that jieba cuts differently from the
+    document's still shares its character pairs (the ``characters`` signal of ``ranker``)."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(normalize(text)):
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
 def segment(text: str) -> list[str]:
     """Plain jieba segmentation without new-word discovery (used to spot typos: a mistyped character
     breaks a word into single characters)."""

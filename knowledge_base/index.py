@@ -1,19 +1,15 @@
 """Indexing and scoring: analysed passages, the store protocol, BM25F.
 
-The database does candidate retrieval; this module does the scoring, so ranking is identical on
-SQLite (FTS5), PostgreSQL (full-text) and the in-memory store used by tests and benchmarks.
+Stores keep passages and their analysed tokens; all ranking happens in the library
+(``ranker.RankIndex``), so it is identical on SQLite, PostgreSQL and the in-memory store used by tests
+and benchmarks.
 
-Store protocol (``PassageStore``), five read-only methods:
+Store protocol (``PassageStore``), two read-only methods:
 
-* ``stats() -> CorpusStats(n, avg_len)``: number of passages; mean token count per field.
-* ``doc_freq(terms) -> {term: df}``: passages whose tokens (any field) contain the term; terms that
-  occur nowhere may be missing or 0.
-* ``candidates(terms, limit, category=None) -> [StoredPassage]``: passages containing at least one
-  of the terms, best first by any lexical score (FTS5 ``bm25()``, ``ts_rank``, or the sum of idf of
-  the matched terms as here), at most ``limit``; only passages whose categories include
-  ``category`` when it is given.  Superseded passages are included (they are penalised later).
-* ``get(ids) -> [StoredPassage]``: the passages with these ids (unknown ids skipped).
-* ``vocabulary() -> {term: df}``: every indexed term with its document frequency (for suggestions).
+* ``entries() -> [PassageTerms]``: every passage's id, type, superseded flag, categories, citations and
+  analysed tokens per field — what the ranking index is built from, once per content generation;
+* ``get(ids) -> [StoredPassage]``: the passages with these ids, in full (unknown ids skipped): only
+  the few shown are fetched.
 
 A ``StoredPassage`` carries its analysed tokens per field (``title``, ``tags``, ``body``): the
 output of ``knowledge_base.analysis.analyze``, which the database stores at import time
@@ -30,6 +26,7 @@ k1 = 1.2 (term-frequency saturation: the 3rd occurrence adds little), b_body = 0
 normalisation: long directory files and scripts do not win by length), b_title = 0.3 and b_tags = 0
 (titles and tag lists are short and their length says little).  Field weights: title 3, tags 2,
 body 1 — a script's title is the caller's question and its tags are how callers say it.
+``bm25f`` scores one passage (the reference the ranking index is tested against).
 """
 
 from __future__ import annotations
@@ -45,6 +42,20 @@ from .analysis import analyze
 from .sources import Passage
 
 FIELDS = ("title", "tags", "body")
+
+
+class PassageTerms(NamedTuple):
+    """What ranking needs of a passage: its analysed tokens, and title + text for the character signal
+    (the ranking index keeps neither text; the few passages shown are fetched with ``get``)."""
+
+    id: str
+    type: str
+    superseded: bool
+    categories: tuple[str, ...]
+    cites: tuple[str, ...]
+    tokens: Mapping[str, tuple[str, ...]]
+    title: str = ""
+    text: str = ""
 
 
 class CorpusStats(NamedTuple):
@@ -73,6 +84,10 @@ class StoredPassage:
 
     def terms(self) -> set[str]:
         return {t for name in FIELDS for t in self.tokens.get(name, ())}
+
+    def entry(self) -> PassageTerms:
+        return PassageTerms(self.id, self.type, self.superseded, self.categories, self.cites, self.tokens,
+                            self.title, self.text)
 
     def to_row(self) -> dict:
         """Flat row for a database: lists as lists, tokens as space-joined strings (``tokens_title`` …)."""
@@ -112,15 +127,9 @@ class StoredPassage:
 
 @runtime_checkable
 class PassageStore(Protocol):
-    def stats(self) -> CorpusStats: ...
-
-    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]: ...
-
-    def candidates(self, terms: Sequence[str], limit: int, category: str | None = None) -> list[StoredPassage]: ...
+    def entries(self) -> list[PassageTerms]: ...
 
     def get(self, ids: Sequence[str]) -> list[StoredPassage]: ...
-
-    def vocabulary(self) -> dict[str, int]: ...
 
 
 _CODE_SPAN = re.compile(r"`[^`]*`")
@@ -210,22 +219,14 @@ def bm25f(
 
 
 class InMemoryStore:
-    """The reference ``PassageStore``: everything in dictionaries (tests, benchmarks, the CLI without a DB)."""
+    """The reference ``PassageStore``: everything in a dictionary (tests, benchmarks, the CLI without a DB)."""
 
     def __init__(self, passages: Iterable[StoredPassage]):
         self._passages: dict[str, StoredPassage] = {}
-        self._postings: dict[str, set[str]] = {}
         for sp in passages:
             if sp.id in self._passages:
                 raise ValueError(f"duplicate passage id {sp.id!r}")
             self._passages[sp.id] = sp
-            for term in sp.terms():
-                self._postings.setdefault(term, set()).add(sp.id)
-        n = len(self._passages)
-        self._stats = CorpusStats(
-            n=n,
-            avg_len={name: (sum(p.field_len(name) for p in self._passages.values()) / n if n else 0.0) for name in FIELDS},
-        )
 
     @classmethod
     def from_passages(cls, passages: Iterable[Passage]) -> InMemoryStore:
@@ -238,34 +239,15 @@ class InMemoryStore:
         return list(self._passages.values())
 
     def stats(self) -> CorpusStats:
-        return self._stats
+        """Passage count and mean tokens per field (``bm25f``'s corpus statistics)."""
+        n = len(self._passages)
+        return CorpusStats(
+            n=n,
+            avg_len={name: (sum(p.field_len(name) for p in self._passages.values()) / n if n else 0.0) for name in FIELDS},
+        )
 
-    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
-        return {t: len(self._postings.get(t, ())) for t in terms}
-
-    def candidates(self, terms: Sequence[str], limit: int, category: str | None = None) -> list[StoredPassage]:
-        n = self._stats.n
-        score: dict[str, float] = {}
-        for t in dict.fromkeys(terms):
-            ids = self._postings.get(t)
-            if not ids:
-                continue
-            w = idf(n, len(ids))
-            for pid in ids:
-                score[pid] = score.get(pid, 0.0) + w
-        ranked = sorted(score, key=lambda pid: (-score[pid], pid))
-        out = []
-        for pid in ranked:
-            p = self._passages[pid]
-            if category and category not in p.categories:
-                continue
-            out.append(p)
-            if len(out) >= limit:
-                break
-        return out
+    def entries(self) -> list[PassageTerms]:
+        return [sp.entry() for sp in self._passages.values()]
 
     def get(self, ids: Sequence[str]) -> list[StoredPassage]:
         return [self._passages[i] for i in ids if i in self._passages]
-
-    def vocabulary(self) -> dict[str, int]:
-        return {t: len(ids) for t, ids in self._postings.items()}

@@ -1,32 +1,53 @@
 """Query → ranked hits; related knowledge for a ticket; suggestions for typos and empty results.
 
-Ranking (all in the library, whatever the store):
+Ranking (all in the library, whatever the store; ``ranker.RankIndex`` holds the signals):
 
 1. the query is analysed and expanded with synonyms (``analysis.expand_query``);
-2. the store returns up to ``candidate_limit`` passages containing any of the terms;
-3. each candidate gets its BM25F score (``index.bm25f``);
-4. a superseded passage's score is multiplied by ``superseded_factor`` (0.5): the 2020 minors law
+2. every passage gets its BM25F score (``index.bm25f``), the BM25 score of its best-matching similar
+   question (相似问法) and the BM25 score of the Chinese character pairs it shares with the query; the
+   fused score is ``bm25f + question_weight · question + character_weight · characters``, for
+   passages that match a query word themselves or through a question;
+3. a superseded passage's score is multiplied by ``superseded_factor`` (0.5): the 2020 minors law
    is word for word the 2024 text for most articles, so the current article always ranks first;
-5. cited-authority propagation, for eligibility questions only (算不算 / 是指 / 认定 …, see
+4. cited-authority propagation, for eligibility questions only (算不算 / 是指 / 认定 …, see
    ``is_eligibility_question``): an answer script lists the passages it rests on, its first
    citation being its main authority.  That passage receives ``cite_boost`` (0.6) × the script's
    score from each of the ``cite_top`` (5) best scripts, if it matches the query itself, so the
-   definition the matching scripts rest on is shown first and the scripts follow.  For how-to
-   questions the script stays first (propagating for every query lowered hit@1 from 0.896 to 0.624).
+   definition the matching scripts rest on is shown first and the scripts follow;
+5. the shown passages and the passages they cite are fetched from the store (one call): a script's
+   hit carries its authorities in full (``Hit.cites``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .analysis import expand_query, normalize, segment, stopwords, synonym_vocabulary, user_terms
-from .index import Bm25Params, InMemoryStore, PassageStore, StoredPassage, bm25f, idf
+from .index import Bm25Params, InMemoryStore, PassageStore, StoredPassage
+from .questions import similar_questions
+from .ranker import RankIndex, Signals
 from .snippets import Snippet, make_snippet
 from .sources import all_passages, load_articles
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """A passage an answer script rests on, in full."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+
+    def to_contract(self) -> dict:
+        return {"id": self.id, "title": self.title, "text": self.text}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +63,10 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()  # offsets into snippet_plain
     categories: tuple[str, ...] = ()
     superseded: bool = False
+    cites: tuple[Cited, ...] = ()  # an answer script's authorities, in its citation order (none for a passage)
 
     def to_contract(self) -> dict:
-        """The ``hotline kb search --json`` item: id, title, snippet, text, score, source."""
+        """The ``hotline kb search --json`` item: id, title, snippet, text, score, source, cites."""
         return {
             "id": self.id,
             "title": self.title,
@@ -52,6 +74,7 @@ class Hit:
             "text": self.text,
             "score": round(self.score, 4),
             "source": self.source,
+            "cites": [c.to_contract() for c in self.cites],
         }
 
 
@@ -66,7 +89,10 @@ class SearchResult:
 @dataclass(frozen=True)
 class RankingParams:
     bm25: Bm25Params = field(default_factory=Bm25Params)
-    candidate_limit: int = 100  # what the store returns for rescoring (50, 100 and 300 measured identical)
+    # fusion: the BM25F score plus the weighted best-question and character-pair BM25 scores.  The
+    # weights were chosen by bench/kb_tune.py on the train query set only (2026-12-04).
+    question_weight: float = 1.4
+    character_weight: float = 2.5
     superseded_factor: float = 0.5
     cite_boost: float = 0.6
     cite_top: int = 5  # scripts whose citations propagate: the best few only
@@ -79,37 +105,64 @@ class RankingParams:
     few_hits: int = 3  # fewer hits than this → also offer suggestions
 
 
+_DEFAULT = object()
+
+
 class KnowledgeBase:
     """Search over a ``PassageStore``; the same ranking on every store."""
 
-    def __init__(self, store: PassageStore, params: RankingParams | None = None):
+    def __init__(
+        self,
+        store: PassageStore,
+        params: RankingParams | None = None,
+        questions: Mapping[str, Sequence[str]] | None | object = _DEFAULT,
+    ):
         self.store = store
         self.params = params or RankingParams()
+        self.questions = similar_questions() if questions is _DEFAULT else (questions or {})
+        self._index: RankIndex | None = None
         self._vocab: dict[str, int] | None = None
         self._masks: dict[str, list[str]] | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def from_content(
-        cls, content_dir: Path | str | None = None, sources_dir: Path | str | None = None, params: RankingParams | None = None
+        cls,
+        content_dir: Path | str | None = None,
+        sources_dir: Path | str | None = None,
+        params: RankingParams | None = None,
+        questions: Mapping[str, Sequence[str]] | None | object = _DEFAULT,
     ) -> KnowledgeBase:
-        """An in-memory knowledge base over ``load_articles(content_dir, sources_dir)``."""
+        """An in-memory knowledge base over ``load_articles(content_dir, sources_dir)``; ``questions``
+        replaces the shipped similar questions."""
         store = InMemoryStore.from_passages(all_passages(load_articles(content_dir, sources_dir)))
-        return cls(store, params)
+        return cls(store, params, questions)
 
     def refresh(self) -> None:
-        """Forget cached vocabulary (call after the store's content changed)."""
-        self._vocab = None
-        self._masks = None
+        """Forget the ranking index and cached vocabulary (call after the store's content changed)."""
+        with self._lock:
+            self._index = None
+            self._vocab = None
+            self._masks = None
 
     @property
     def is_warm(self) -> bool:
-        return self._vocab is not None and self._masks is not None
+        return self._index is not None and self._masks is not None
 
     def warm(self) -> None:
-        """Build the cached vocabulary and typo-correction index now (about 2 s on the real corpus)
+        """Build the ranking index and the typo-correction index now (about 2 s on the real corpus)
         rather than inside the first search."""
-        self.vocabulary()
+        self.index()
         self._correction_index()
+
+    def index(self) -> RankIndex:
+        index = self._index
+        if index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = RankIndex(self.store.entries(), self.params.bm25, self.questions)
+                index = self._index
+        return index
 
     # ---------------------------------------------------------------- search
 
@@ -132,8 +185,19 @@ class KnowledgeBase:
         terms = expand_query(query, expand=self.params.expand)
         scope = self.params.cite_scope
         propagate = scope == "all" or (scope == "eligibility" and is_eligibility_question(query))
-        ranked, marks = self._rank(terms, category, limit, propagate=propagate)
-        return [self._hit(sp, score, marks) for sp, score in ranked]
+        ranked, marks = self._rank(terms, category, limit, propagate=propagate, text=query)
+        return self._hits(ranked, marks)
+
+    def signals(self, terms: Sequence[tuple[str, float]], text: str | None = None) -> Signals:
+        """The per-passage signals for weighted terms and the query as typed (tuning, diagnostics)."""
+        return self.index().score(terms, text if self.params.character_weight > 0 else None)
+
+    def fuse(self, signals: Signals) -> np.ndarray:
+        """One score per passage; 0 for a passage that matches no query word itself or through one of
+        its similar questions (character pairs alone only reorder)."""
+        p = self.params
+        fused = signals.lexical + p.question_weight * signals.questions + p.character_weight * signals.characters
+        return np.where((signals.lexical > 0) | (signals.questions > 0), fused, 0.0)
 
     def _rank(
         self,
@@ -143,58 +207,60 @@ class KnowledgeBase:
         type_boost: dict[str, float] | None = None,
         category_boost: tuple[str, float] | None = None,
         propagate: bool = False,
-    ) -> tuple[list[tuple[StoredPassage, float]], dict[str, float]]:
-        """Ranked (passage, score) pairs and the weight × idf of each live term (for highlighting)."""
+        text: str | None = None,
+    ) -> tuple[list[tuple[int, float]], dict[str, float]]:
+        """Ranked (row, score) pairs and the weight × idf of each live term (for highlighting);
+        ``text`` is the query as typed (character signal)."""
         if not terms or limit <= 0:
             return [], {}
         p = self.params
-        stats = self.store.stats()
-        dfs = self.store.doc_freq([t for t, _ in terms])
-        live = [(t, w) for t, w in terms if dfs.get(t, 0) > 0]
-        if not live:
-            return [], {}
-        marks = {t: w * idf(stats.n, dfs[t]) for t, w in live}
-        cands = self.store.candidates([t for t, _ in live], p.candidate_limit, category)
-        by_id = {sp.id: sp for sp in cands}
-        scores: dict[str, float] = {}
-        for sp in cands:
-            s, _ = bm25f(live, sp, stats, dfs, p.bm25)
-            if sp.superseded:
-                s *= p.superseded_factor
-            if type_boost:
-                s *= type_boost.get(sp.type, 1.0)
-            if category_boost and category_boost[0] in sp.categories:
-                s *= category_boost[1]
-            scores[sp.id] = s
+        index = self.index()
+        live = [(t, w) for t, w in terms if index.doc_freq(t) > 0]
+        marks = {t: w * index.term_idf(t) for t, w in live}
+        scores = self.fuse(self.signals(terms, text))
+        if p.superseded_factor != 1.0:
+            scores = np.where(index.superseded, scores * p.superseded_factor, scores)
+        if type_boost:
+            factors = np.array([type_boost.get(t, 1.0) for t in index.types])
+            scores = scores * factors
+        if category_boost:
+            scores = np.where(index.category_mask(category_boost[0]), scores * category_boost[1], scores)
+        if category:
+            scores = np.where(index.category_mask(category), scores, 0.0)
         if propagate and p.cite_boost > 0:
-            self._propagate(scores, by_id, live, stats, dfs, category)
-        ranked = sorted((pid for pid in scores if scores[pid] > 0), key=lambda pid: (-scores[pid], pid))
-        return [(by_id[pid], scores[pid]) for pid in ranked[:limit]], marks
+            scores = self._propagate(scores, index)
+        return _top(scores, limit), marks
 
-    def _propagate(self, scores, by_id, live, stats, dfs, category) -> None:  # noqa: ANN001
+    def _propagate(self, scores: np.ndarray, index: RankIndex) -> np.ndarray:
         p = self.params
-        scripts = sorted(
-            (pid for pid, s in scores.items() if s > 0 and by_id[pid].type == "script" and by_id[pid].cites),
-            key=lambda pid: (-scores[pid], pid),
-        )[: p.cite_top]
+        scripts = [
+            i for i in _top(scores, 4 * p.cite_top) if index.types[i[0]] == "script" and index.cites[i[0]]
+        ][: p.cite_top]
         if not scripts:
-            return
-        bonus: dict[str, float] = {}
-        for pid in scripts:
-            for rank, cited in enumerate(by_id[pid].cites[: p.cite_depth], start=1):
-                bonus[cited] = bonus.get(cited, 0.0) + p.cite_boost * scores[pid] / rank
-        missing = [pid for pid in bonus if pid not in by_id]
-        for sp in self.store.get(missing):
-            if category and category not in sp.categories:
-                continue
-            by_id[sp.id] = sp
-            s, _ = bm25f(live, sp, stats, dfs, p.bm25)
-            scores[sp.id] = s * (p.superseded_factor if sp.superseded else 1.0)
-        for pid, b in bonus.items():
-            if pid in scores and scores[pid] > 0:  # only passages that match the query themselves
-                scores[pid] += b * (p.superseded_factor if by_id[pid].superseded else 1.0)
+            return scores
+        out = scores.copy()
+        for row, score in scripts:
+            for rank, cited in enumerate(index.cites[row][: p.cite_depth], start=1):
+                j = index.row.get(cited)
+                if j is not None and scores[j] > 0:  # only passages that match the query themselves
+                    out[j] += p.cite_boost * score / rank * (p.superseded_factor if index.superseded[j] else 1.0)
+        return out
 
-    def _hit(self, sp: StoredPassage, score: float, marks: dict[str, float]) -> Hit:
+    def _hits(self, ranked: list[tuple[int, float]], marks: dict[str, float]) -> list[Hit]:
+        """Hits for ranked rows: the shown passages and the passages they cite, in one fetch."""
+        index = self.index()
+        shown = [index.ids[row] for row, _ in ranked]
+        wanted = list(dict.fromkeys(shown + [c for row, _ in ranked for c in index.cites[row]]))
+        passages = {sp.id: sp for sp in self.store.get(wanted)}
+        hits = []
+        for row, score in ranked:
+            sp = passages.get(index.ids[row])
+            if sp is not None:
+                cited = tuple(Cited(c.id, c.title, c.text, c.source) for c in (passages.get(pid) for pid in sp.cites) if c)
+                hits.append(self._hit(sp, score, marks, cited))
+        return hits
+
+    def _hit(self, sp: StoredPassage, score: float, marks: dict[str, float], cited: tuple[Cited, ...] = ()) -> Hit:
         own = sp.terms()
         snip: Snippet = make_snippet(sp.text, {t: w for t, w in marks.items() if t in own})
         return Hit(
@@ -209,6 +275,7 @@ class KnowledgeBase:
             highlights=snip.highlights,
             categories=sp.categories,
             superseded=sp.superseded,
+            cites=cited,
         )
 
     # ---------------------------------------------------------------- related knowledge
@@ -220,30 +287,30 @@ class KnowledgeBase:
         terms = expand_query(ticket_text, expand=p.expand)
         if not terms:
             return []
-        stats = self.store.stats()
-        dfs = self.store.doc_freq([t for t, _ in terms])
+        index = self.index()
         counts: dict[str, int] = {}
         for t, w in terms:
             if w >= 1.0:
                 counts[t] = counts.get(t, 0) + 1
         salience = {
-            t: w * idf(stats.n, dfs[t]) * (1.0 + math.log(counts.get(t, 1)))
+            t: w * index.term_idf(t) * (1.0 + math.log(counts.get(t, 1)))
             for t, w in terms
-            if dfs.get(t, 0) > 0
+            if index.doc_freq(t) > 0
         }
         top = sorted(salience, key=lambda t: (-salience[t], t))[: p.related_terms]
         chosen = [(t, w) for t, w in terms if t in top]
         boost = (category, p.related_category_boost) if category else None
         ranked, marks = self._rank(chosen, None, limit, {"script": p.related_script_boost}, boost)
-        return [self._hit(sp, score, marks) for sp, score in ranked]
+        return self._hits(ranked, marks)
 
     # ---------------------------------------------------------------- suggestions
 
     def vocabulary(self) -> dict[str, int]:
-        """Known terms with document frequency: the store's terms, plus the domain dictionary and the
+        """Known terms with document frequency: the indexed terms, plus the domain dictionary and the
         synonym table (df 0 when the corpus lacks them)."""
         if self._vocab is None:
-            vocab = dict(self.store.vocabulary())
+            index = self.index()
+            vocab = {t: int(index.df[j]) for t, j in index.vocab.items() if index.df[j] > 0}
             for term in user_terms() | synonym_vocabulary():
                 vocab.setdefault(term, 0)
             self._vocab = vocab
@@ -369,6 +436,15 @@ _ELIGIBILITY = re.compile(
     r"是不是.{0,10}?(?:儿童|孤儿)|什么是|啥是|什么叫|啥叫|什么意思|啥意思|怎么认定|如何认定|咋认定|咋定|"
     r"认定|定义|是什么|指哪些|包括哪些|分几种|分几类|哪几种|哪几类|符合.{0,8}?条件"
 )
+
+
+def _top(scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` rows with a positive score, best first, ties by row (passage order)."""
+    rows = np.flatnonzero(scores > 0)
+    if rows.size > limit:
+        rows = rows[np.argpartition(-scores[rows], limit - 1)[:limit]]
+    order = rows[np.lexsort((rows, -scores[rows]))]
+    return [(int(i), float(scores[i])) for i in order]
 
 
 def is_eligibility_question(query: str) -> bool:

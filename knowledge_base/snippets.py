@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 OPEN, CLOSE = "【", "】"
 ELLIPSIS = "…"
@@ -38,6 +40,7 @@ class Snippet:
         return "".join(out)
 
 
+@lru_cache(maxsize=8192)
 def display_text(text: str) -> str:
     """Passage text as one line for snippets: Markdown headings, bullets and `code` spans removed."""
     text = _CODE_SPAN.sub("", text).replace("（）", "").replace("()", "")
@@ -47,13 +50,24 @@ def display_text(text: str) -> str:
     return " ".join(lines)
 
 
+class _FoldTable(dict):
+    """str.translate table: each character's NFKC lower-case form, worked out once per character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        for folded in (unicodedata.normalize("NFKC", ch).lower(), ch.lower(), ch):
+            if len(folded) == 1:  # one character for one: offsets stay aligned (İ lower-cases to two)
+                self[code] = folded
+                return folded
+        raise AssertionError("unreachable")
+
+
+_FOLD = _FoldTable()
+
+
 def _fold(text: str) -> str:
     """Per-character NFKC + lower case, keeping offsets aligned with ``text``."""
-    out = []
-    for ch in text:
-        f = unicodedata.normalize("NFKC", ch).lower()
-        out.append(f if len(f) == 1 else ch.lower())
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def find_matches(text: str, terms: Sequence[str] | Mapping[str, float]) -> list[tuple[int, int, str]]:
@@ -86,11 +100,14 @@ def make_snippet(text: str, terms: Sequence[str] | Mapping[str, float], width: i
     if len(flat) <= width:
         return Snippet(flat, tuple((s, e) for s, e, _ in matches))
     best_start, best_score = 0, -1.0
+    starts = [m[0] for m in matches]
     for s, _e, _t in matches or [(0, 0, "")]:
         start = max(0, s - 12)
         seen: dict[str, float] = {}
-        for ms, me, term in matches:
-            if ms >= start and me <= start + width:
+        for ms, me, term in matches[bisect_left(starts, start):]:  # matches are sorted by position
+            if ms >= start + width:
+                break
+            if me <= start + width:
                 seen[term] = weights.get(term, 1.0)
         score = sum(seen.values())
         if score > best_score:

@@ -1,21 +1,20 @@
 """Knowledge-base content in the database: idempotent import of the files, edits that keep every
-version, restore, the review-due list, and keeping the full-text index and term statistics in step."""
+version, restore, the review-due list, and re-analysis when the text analysis changed."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline import taxonomy as tx
 from hotline.accounts.actor import Actor
 from hotline.errors import Forbidden, InputError, NotFound
 from hotline.inputs import Choice, Day, Spec, Text, TextList
-from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage, KbTerm
+from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage
 from hotline.timeutil import utcnow
 from knowledge_base import Article, Passage, StoredPassage, index_fingerprint, index_passage, reanalyze
 
@@ -38,48 +37,11 @@ def _passage_row(sp: StoredPassage, article_id: str, ordinal: int) -> dict:
     return row
 
 
-def _terms(row: dict) -> set[str]:
-    return set(f"{row['tokens_title']} {row['tokens_tags']} {row['tokens_body']}".split())
-
-
 def replace_passages(session: Session, article_id: str, rows: Sequence[dict]) -> None:
-    """Swap an article's passages, keeping kb_terms and the FTS index in step."""
-    old = session.execute(select(KbPassage.__table__).where(KbPassage.article_id == article_id)).mappings().all()
-    delta: Counter[str] = Counter()
-    for row in old:
-        delta.subtract(_terms(dict(row)))
-    for row in rows:
-        delta.update(_terms(row))
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite and old:
-        session.execute(text("DELETE FROM kb_fts WHERE passage_id IN (SELECT id FROM kb_passages WHERE article_id = :a)"),
-                        {"a": article_id})
+    """Swap an article's passages (search rebuilds its ranking index on the next generation)."""
     session.execute(delete(KbPassage).where(KbPassage.article_id == article_id))
     if rows:
         session.execute(KbPassage.__table__.insert(), list(rows))
-        if sqlite:
-            session.execute(
-                text("INSERT INTO kb_fts (passage_id, tokens_title, tokens_tags, tokens_body) "
-                     "VALUES (:id, :tokens_title, :tokens_tags, :tokens_body)"),
-                [{k: r[k] for k in ("id", "tokens_title", "tokens_tags", "tokens_body")} for r in rows],
-            )
-    apply_term_delta(session, delta)
-
-
-def apply_term_delta(session: Session, delta: Counter[str]) -> None:
-    changed = {t: d for t, d in delta.items() if d}
-    if not changed:
-        return
-    current = dict(session.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_(list(changed)))).all())
-    for term, d in changed.items():
-        df = current.get(term, 0) + d
-        if term in current:
-            if df > 0:
-                session.execute(KbTerm.__table__.update().where(KbTerm.term == term).values(df=df))
-            else:
-                session.execute(delete(KbTerm).where(KbTerm.term == term))
-        elif df > 0:
-            session.add(KbTerm(term=term, df=df))
     session.flush()
 
 

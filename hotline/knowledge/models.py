@@ -1,8 +1,7 @@
 """Knowledge-base articles (with every saved version), their indexed passages and search statistics.
 
-Full-text candidate search lives outside the ORM: an FTS5 table ``kb_fts`` on SQLite and a generated
-``tsv`` column with a GIN index on PostgreSQL (both made by migration 0005); ranking is done by the
-``knowledge_base`` library from the tokens stored here, identically on both databases.
+Ranking is done by the ``knowledge_base`` library from the tokens stored here, identically on both
+databases: each process builds its ranking index from ``kb_passages`` once per ``kb_meta.generation``.
 """
 
 from __future__ import annotations
@@ -79,17 +78,8 @@ class KbPassage(Base):
     tokens_body: Mapped[str] = mapped_column(Text, default="")
 
 
-class KbTerm(Base):
-    """Document frequency of every indexed term (BM25 idf, suggestions)."""
-
-    __tablename__ = "kb_terms"
-
-    term: Mapped[str] = mapped_column(String(128), primary_key=True)
-    df: Mapped[int] = mapped_column(Integer)
-
-
 class KbMeta(Base):
-    """``generation`` changes with every import or edit: caches of statistics compare against it."""
+    """``generation`` changes with every import or edit: each process's ranking index compares against it."""
 
     __tablename__ = "kb_meta"
 

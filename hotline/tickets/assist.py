@@ -53,7 +53,7 @@ def assist_call(
         hits = knowledge.related(text, category=suggestion.category if suggestion else None)
         body["kb"] = [
             {"id": h.id, "article_id": h.id.split("#")[0], "title": h.title, "snippet": h.snippet, "text": h.text,
-             "source": h.source}
+             "source": h.source, "cites": [c.to_contract() for c in h.cites]}
             for h in hits
         ]
         body["eligibility"] = [hint.__dict__ for hint in eligibility_hints(text)]

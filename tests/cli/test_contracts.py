@@ -68,8 +68,13 @@ def test_kb_search(hotline):
     hits = json.loads(hotline("kb", "search", "留守儿童 认定", "--limit", "3", "--json"))
     assert isinstance(hits, list) and 0 < len(hits) <= 3
     for hit in hits:
-        assert {"id", "title", "snippet", "text", "score", "source"} <= set(hit)
+        assert {"id", "title", "snippet", "text", "score", "source", "cites"} <= set(hit)
         assert isinstance(hit["score"], int | float) and hit["text"]
+        assert all(set(c) == {"id", "title", "text"} and c["text"] for c in hit["cites"])
+    scripts = json.loads(hotline("kb", "search", "父母一方坐牢孩子算困境儿童吗", "--limit", "10", "--json"))
+    cited = [h for h in scripts if h["id"].startswith("script-")]
+    assert cited and all(h["cites"] for h in cited)  # every answer script rests on passages
+    assert all(not h["cites"] for h in scripts if "#" in h["id"])  # a law passage cites nothing
 
 
 def test_sla(hotline):

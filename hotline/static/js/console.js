@@ -122,6 +122,18 @@
         document.getElementById("f-article").value = hit.id;
       });
       item.appendChild(use);
+      if (hit.cites && hit.cites.length) {
+        var cites = el("details", null, "kb-cites");
+        cites.appendChild(el("summary", "依据原文（" + hit.cites.length + " 条）"));
+        hit.cites.forEach(function (c) {
+          var cite = el("div", null, "kb-cite");
+          var to = el("a", c.title); to.href = "/kb/articles/" + encodeURIComponent(c.id.split("#")[0]) + "#" + encodeURIComponent(c.id); to.target = "_blank";
+          cite.appendChild(to);
+          cite.appendChild(el("p", c.text));
+          cites.appendChild(cite);
+        });
+        item.appendChild(cites);
+      }
       box.appendChild(item);
     });
     (data.eligibility || []).forEach(function (e, i) {

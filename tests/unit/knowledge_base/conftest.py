@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base import KnowledgeBase, all_passages, load_articles
+from knowledge_base import KnowledgeBase, RankingParams, all_passages, load_articles
 
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "data" / "kb_fixture"
+#: BM25F with synonyms, boosts and penalties alone (the shipped similar questions belong to the real
+#: content; the other signals have their own tests in test_kb_signals.py)
+LEXICAL = RankingParams(question_weight=0.0, character_weight=0.0)
 
 
 @pytest.fixture(scope="session")
@@ -34,5 +37,10 @@ def fixture_articles():
 
 
 @pytest.fixture(scope="session")
+def lexical_params():
+    return LEXICAL
+
+
+@pytest.fixture(scope="session")
 def fixture_kb():
-    return KnowledgeBase.from_content(FIXTURE_DIR)
+    return KnowledgeBase.from_content(FIXTURE_DIR, params=LEXICAL, questions={})

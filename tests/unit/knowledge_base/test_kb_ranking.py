@@ -1,5 +1,6 @@
 """Ranking on the fixed corpus in tests/data/kb_fixture: BM25F, boosts, penalties, the store protocol."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,6 @@ from knowledge_base import (
     InMemoryStore,
     KnowledgeBase,
     PassageStore,
-    RankingParams,
     StoredPassage,
     bm25f,
     is_eligibility_question,
@@ -44,9 +44,9 @@ def test_superseded_text_ranks_below_the_current_one(fixture_kb):
     assert hits[old].superseded and not hits[current].superseded
 
 
-def test_synonyms_find_passages_without_the_callers_words(fixture_kb):
+def test_synonyms_find_passages_without_the_callers_words(fixture_kb, lexical_params):
     assert "jilin-action-plan-2024#二(二)2" in ids(fixture_kb.search("坐牢"))
-    plain = KnowledgeBase.from_content(FIXTURE_DIR, params=RankingParams(expand=False))
+    plain = KnowledgeBase.from_content(FIXTURE_DIR, params=replace(lexical_params, expand=False), questions={})
     assert ids(plain.search("坐牢")) == ["script-001"]  # only the script's tag says 坐牢
 
 
@@ -94,28 +94,40 @@ def test_bm25f_title_weighs_more_than_body():
 def test_in_memory_store_implements_the_protocol(fixture_kb):
     store = fixture_kb.store
     assert isinstance(store, PassageStore)
-    n, avg = store.stats()
-    assert n == len(store) and avg["body"] > 0
-    assert store.doc_freq(["留守儿童", "不存在的词"]) == {"留守儿童": 4, "不存在的词": 0}
-    cands = store.candidates(["留守儿童", "网络游戏"], limit=2)
-    assert len(cands) == 2
-    assert all(c.id for c in store.candidates(["儿童"], 50, category="online_protection"))
+    entries = store.entries()
+    assert [e.id for e in entries] == [p.id for p in store.all()]
+    assert entries[0].tokens == store.all()[0].tokens
     assert [p.id for p in store.get(["script-001", "nope"])] == ["script-001"]
-    assert store.vocabulary()["留守儿童"] == 4
+    assert fixture_kb.vocabulary()["留守儿童"] == 4
 
 
-def test_stored_passage_row_round_trip(fixture_kb):
+def test_the_ranking_index_scores_exactly_bm25f_for_every_passage(fixture_kb):
+    """The precomputed matrix is BM25F itself, for every passage (not a preselection)."""
+    store = fixture_kb.store
+    stats = store.stats()
+    terms = [("留守儿童", 1.0), ("网络游戏", 0.6), ("监护", 1.0), ("不存在的词", 1.0)]
+    index = fixture_kb.index()
+    dfs = {t: index.doc_freq(t) for t, _ in terms}
+    lexical = fixture_kb.signals(terms).lexical
+    for sp in store.all():
+        expected, _ = bm25f(terms, sp, stats, dfs)
+        assert lexical[index.row[sp.id]] == pytest.approx(expected)
+    assert lexical.max() > 0
+
+
+def test_stored_passage_row_round_trip(fixture_kb, lexical_params):
     sp = fixture_kb.store.get(["demo-child-law-2024#第三条"])[0]
     row = sp.to_row()
     assert isinstance(row["tokens_body"], str) and " " in row["tokens_body"]
     back = StoredPassage.from_row(row)
     assert back == sp and back.tokens == sp.tokens
-    rebuilt = KnowledgeBase(InMemoryStore([StoredPassage.from_row(p.to_row()) for p in fixture_kb.store.all()]))
+    rebuilt = KnowledgeBase(InMemoryStore([StoredPassage.from_row(p.to_row()) for p in fixture_kb.store.all()]),
+                            lexical_params, questions={})
     assert ids(rebuilt.search("父母都坐牢孩子算困境儿童吗")) == ids(fixture_kb.search("父母都坐牢孩子算困境儿童吗"))
 
 
 def test_contract_shape(fixture_kb):
     item = fixture_kb.search("孩子打游戏上瘾", 1)[0].to_contract()
-    assert list(item) == ["id", "title", "snippet", "text", "score", "source"]
+    assert list(item) == ["id", "title", "snippet", "text", "score", "source", "cites"]
     assert item["text"].startswith("# 孩子玩游戏上瘾怎么办？")
     assert "【" in item["snippet"] and "<" not in item["snippet"]

@@ -36,7 +36,7 @@ RISKS = ("high", "medium", "low")
 class LabelledItem:
     item: Item
     #: gold labels: category, kind, urgency (tickets) / relevant, category, polarity, risk (sentiment),
-    #: prefecture, county (both, may be None). Heads missing from the dict are simply not scored/trained.
+    #: prefecture, county (both, may be None), agency (optional). Heads missing from the dict are simply not scored/trained.
     labels: dict = field(default_factory=dict)
     group: str | None = None
     source: str = ""
@@ -70,6 +70,8 @@ def _check_labels(rec: dict, tax: Taxonomy) -> str | None:
             return f"unknown polarity {rec.get('polarity')!r}"
         if rec.get("risk") not in RISKS:
             return f"unknown risk {rec.get('risk')!r}"
+    if rec.get("agency") is not None and rec["agency"] not in tax.agencies:
+        return f"unknown agency {rec.get('agency')!r}"
     pref, county = rec.get("prefecture"), rec.get("county")
     if pref is not None and pref not in tax.regions:
         return f"unknown prefecture {pref!r}"
@@ -83,6 +85,8 @@ def record_to_labelled(rec: dict, source: str = "") -> LabelledItem:
     item = Item(id=str(rec["id"]), text=rec["text"], type=typ, title=rec.get("title"))
     keys = TICKET_HEADS if typ == "ticket" else SENTIMENT_HEADS
     labels = {k: rec[k] for k in keys if k in rec}
+    if rec.get("agency"):
+        labels["agency"] = rec["agency"]  # the lead agency, when the set labels it (else the category's lead)
     labels["prefecture"] = rec.get("prefecture")
     labels["county"] = rec.get("county")
     return LabelledItem(item, labels, rec.get("repost_group"), source)

@@ -1,8 +1,12 @@
 """Emergency cues (boundary rule 12) with negation, past and hypothetical handling; routing."""
 
-import pytest
+import re
+from pathlib import Path
 
-from classifier.cues import find_emergency_cues
+import pytest
+import yaml
+
+from classifier.cues import CUES, find_emergency_cues
 from classifier.rules import apply_rules, raise_urgency, route
 from classifier.text import normalize
 
@@ -71,6 +75,43 @@ def test_non_emergencies_are_not_flagged(text):
     assert not cues(text), [c.text for c in cues(text)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a consultation opening does not hide an event now in a later sentence
+        "我想问问低保怎么申请。另外，邻居现在正在家打孩子，孩子一直喊",
+        # chat messages separate clauses with spaces: a threat in one clause is no hypothesis for another
+        "哥 我十二 后爸老摸我 他说要是说出去就打死我 他今晚还来我屋",
+        # "晚上回来" is not "上回"; "没醒过" is not a past event
+        "孩子说她爸晚上回来还要打她，她不敢回家",
+        "天桥下有个女的抱着孩子讨钱，孩子一整天都没醒过",
+        # a lock outside the child's room, still locked now
+        "他后妈从外面把孩子屋门反锁了，孩子哭了一下午，现在还不给开",
+    ],
+)
+def test_round2_emergencies_are_caught(text):
+    assert cues(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a negation a few characters before the match
+        "不是孩子走丢了，是孩子姥姥接走了没告诉我，想问探视怎么定",
+        # the suspect is in custody
+        "闺女被邻居猥亵怀孕，邻居已经被抓了，现在想给孩子找个心理老师",
+        # a game, news, a resolved scare
+        "孩子说打游戏的时候有人说要砍死他，不是真的，就是吓唬人",
+        "看新闻说外地有人把孩子锁在笼子里，咱们这有没有人管",
+        "刚才打电话说有人抱走孩子，问清楚了是孩子舅舅",
+        # a worry opening the sentence
+        "会不会有人趁家里没人的时候，把孩子从外面锁在屋里不让出来？",
+    ],
+)
+def test_round2_look_alikes_are_not_flagged(text):
+    assert not cues(text), [c.text for c in cues(text)]
+
+
 def test_apply_rules_without_model():
     f = apply_rules("来电人反映，农安县某村一个7岁孩子父母都在外地打工，爷爷住院了，孩子一个人在家两天没吃饭。")
     assert (f.prefecture, f.county) == ("长春市", "农安县")
@@ -98,3 +139,97 @@ def test_routing_adds_public_security_to_emergencies():
     # already the lead: not repeated as a co-agency
     assert route("missing_child", True) == ("public_security", ("civil_affairs",))
     assert route("other", False) == ("data_bureau", ())
+
+
+# -- the emergency-situation table (classifier/data/emergency_situations.yaml) --------------------
+
+_TABLE = Path(__file__).resolve().parents[3] / "classifier" / "data" / "emergency_situations.yaml"
+_KB = Path("/work/shared/kb-sources")
+_MR = _KB / "mandatory-reporting-opinion-2020.txt"
+_ADV = _KB / "anti-domestic-violence-law.txt"
+_SOURCES = {"mr2020": _MR, "adv": _ADV, "tax": _TABLE.with_name("taxonomy.yaml")}
+_ARTICLE4_ITEMS = 9  # 强制报告意见第四条（一）-（九）
+_DV_METHODS = ("殴打", "捆绑", "残害", "限制人身自由", "经常性谩骂", "恐吓")  # 反家暴法第二条
+_DV_ORDER_GROUNDS = ("遭受家庭暴力", "面临家庭暴力的现实危险", "受到强制、威吓")  # 第二十三条, 第二十七条（三）
+_TAX_EMERGENCY = ("missing now", "being abused / just assaulted", "left alone without care now",
+                  "self-harm or suicide intent", "trafficking suspicion")  # taxonomy urgency.emergency
+_NUM = "一二三四五六七八九十"
+
+
+def _situations():
+    return yaml.safe_load(_TABLE.read_text(encoding="utf-8"))["situations"]
+
+
+def _rows():
+    return [pytest.param(r, id=r["id"]) for r in _situations()]
+
+
+def _article4_items(text):
+    """The numbered items of 第四条 of the mandatory-reporting opinion."""
+    body = text[text.index("第四条") : text.index("第五条")]
+    return re.findall(r"（([一二三四五六七八九十]+)）(.+?)(?=\n|$)", body)
+
+
+def test_situation_rows_are_well_formed():
+    rows = _situations()
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    for r in rows:
+        for key in ("id", "source", "article", "quote", "now", "families", "patterns"):
+            assert r.get(key), (r.get("id"), key)
+        assert r["source"] in ("mr2020", "adv", "tax"), r["id"]
+        assert len(r["fire"]) >= 3 and len(r["not_fire"]) >= 3, r["id"]
+        assert set(r["families"]) <= {c.family for c in CUES}, (r["id"], r["families"])
+
+
+def test_every_article4_item_has_a_row():
+    rows = {r["id"]: r for r in _situations()}
+    items = _article4_items(_MR.read_text(encoding="utf-8")) if _MR.exists() else None
+    if items is not None:
+        assert len(items) == _ARTICLE4_ITEMS
+    for n in range(1, _ARTICLE4_ITEMS + 1):
+        row = rows.get(f"mr4-{n}")
+        assert row, f"第四条（{_NUM[n - 1]}） has no row mr4-{n}"
+        assert row["article"] == f"第四条（{_NUM[n - 1]}）"
+        if items is not None:
+            assert row["quote"] in items[n - 1][1], row["id"]
+
+
+def test_every_dv_ground_has_a_row():
+    grounds = {r.get("ground") for r in _situations() if r["source"] == "adv"}
+    methods = _DV_METHODS
+    if _ADV.exists():
+        text = _ADV.read_text(encoding="utf-8")
+        art2 = re.search(r"第二条.*?以(.+?)等方式", text).group(1)
+        methods = tuple(m for m in re.split(r"、|以及", art2) if m)
+        assert set(methods) == set(_DV_METHODS), methods
+        chapter4 = text[text.index("第四章") : text.index("第五章")]
+        for g in _DV_ORDER_GROUNDS:
+            assert g in chapter4, g
+    for g in (*methods, *_DV_ORDER_GROUNDS):
+        assert g in grounds, f"DV ground {g} has no row"
+
+
+def test_every_taxonomy_emergency_has_a_row():
+    quotes = {r["quote"] for r in _situations() if r["source"] == "tax"}
+    assert set(_TAX_EMERGENCY) <= quotes
+
+
+def test_quotes_are_from_the_sources():
+    for r in _situations():
+        path = _SOURCES.get(r["source"])
+        if path is not None and path.exists():
+            assert r["quote"] in path.read_text(encoding="utf-8"), r["id"]
+
+
+@pytest.mark.parametrize("row", _rows())
+def test_situation_examples_fire(row):
+    for text in row["fire"]:
+        found = cues(text)
+        assert any(c.family in row["families"] for c in found), (text, [f"{c.family}:{c.text}" for c in found])
+
+
+@pytest.mark.parametrize("row", _rows())
+def test_situation_look_alikes_do_not_fire(row):
+    for text in row["not_fire"]:
+        assert not cues(text), (text, [f"{c.family}:{c.text}" for c in cues(text)])

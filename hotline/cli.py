@@ -559,14 +559,14 @@ def train(corpus: tuple[str, ...], out: str | None, with_feedback: bool, if_miss
 @click.option(
     "--data",
     "data",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="带标签的 JSON Lines 文件；默认使用语料的固定留出集。",
+    type=click.Path(exists=True),
+    multiple=True,
+    help="带标签的 JSON Lines 文件或目录（可重复，如 bench/data/triage_blind）；默认使用语料的固定留出集。",
 )
 @click.option("--report", "report_path", default=None, help="JSON 报告路径（默认实例目录 reports/）。")
 @click.option("--model", "model", default=None)
 @friendly_errors
-def evaluate(data: str | None, report_path: str | None, model: str | None) -> None:
+def evaluate(data: tuple[str, ...], report_path: str | None, model: str | None) -> None:
     """评估模型：各类别精确率/召回率/F1、宏平均 F1、混淆矩阵、紧急召回率、地区准确率。"""
     from classifier import evaluate as evaluate_model
     from classifier import format_report, load_classifier, read_corpus, split
@@ -574,7 +574,7 @@ def evaluate(data: str | None, report_path: str | None, model: str | None) -> No
     model_dir = _model_dir(model)
     clf = load_classifier(model_dir)
     if data:
-        items = read_corpus([data]).items
+        items = read_corpus(list(data)).items
     else:
         items = split(read_corpus([_corpus_dir()]).items)[1]
     if not items:

@@ -218,3 +218,20 @@ def test_lists_import_matches_a_file_from_disk(run, state, tmp_path):
     assert (summary["rows"], summary["matched"], summary["reviews"]) == (2, 1, 1)
     unknown = CliRunner().invoke(main, ["lists", "import", "--source", "没有这个来源", str(listing)], obj=given(state))
     assert unknown.exit_code != 0 and "不存在" in unknown.output
+
+
+def test_evaluate_reads_a_directory_of_sets_and_reports_agency_accuracy(run, fixture_model_dir, tmp_path):
+    sets = tmp_path / "blind"
+    sets.mkdir()
+    (sets / "tickets.jsonl").write_text(
+        json.dumps({"id": "b1", "type": "ticket", "text": "孩子他爸正在打孩子，快来人，农安县", "category": "guardianship",
+                    "kind": "report", "urgency": "emergency", "prefecture": "长春市", "county": "农安县",
+                    "agency": "civil_affairs"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (sets / "sentiment.jsonl").write_text(
+        json.dumps({"id": "s1", "type": "sentiment", "title": "热议", "text": "某地孩子失踪三天了 #求扩散", "relevant": True,
+                    "category": "missing_child", "polarity": "negative", "risk": "high", "prefecture": None,
+                    "county": None}, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    result = run("evaluate", "--model", str(fixture_model_dir), "--data", str(sets), "--report", str(report))
+    assert "items: 1 tickets, 1 sentiment" in result.output and "agency_accuracy" in result.output
+    assert json.loads(report.read_text(encoding="utf-8"))["heads"]["agency"]["n"] == 1

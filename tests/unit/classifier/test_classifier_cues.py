@@ -227,3 +227,12 @@ def test_situation_examples_fire(row):
 def test_situation_look_alikes_do_not_fire(row):
     for text in row["not_fire"]:
         assert not cues(text), (text, [f"{c.family}:{c.text}" for c in cues(text)])
+
+
+@pytest.mark.parametrize("text", [
+    "给民政局点个赞，那天晚上孩子们光着脚跑出来的，多亏了你们。",
+    "接电话的让我忍忍，我后来又打了一遍，换了个人接。",
+    "驾校的车撞到铁丝网上，那边孩子们正在踢球。",
+])
+def test_everyday_words_near_danger_words_are_not_cues(text):
+    assert cues(text) == []

@@ -50,12 +50,12 @@ class Columns:
 
     @classmethod
     def build(cls, rows: list[int], cols: list[int], vals: list[float], shape: tuple[int, int]) -> Columns:
-        r = np.array(rows, dtype=np.int64)
+        r = np.array(rows, dtype=np.int32)  # 4-byte rows and weights: half the memory at 100k passages
         c = np.array(cols, dtype=np.int64)
         order = np.lexsort((r, c))
         indptr = np.zeros(shape[1] + 1, dtype=np.int64)
         np.cumsum(np.bincount(c, minlength=shape[1]), out=indptr[1:])
-        return cls(indptr, r[order], np.array(vals, dtype=np.float64)[order], shape)
+        return cls(indptr, r[order], np.array(vals, dtype=np.float32)[order], shape)
 
     def widened(self, width: int) -> Columns:
         """The same matrix with empty columns appended up to ``width`` (terms only another signal knows)."""

@@ -1,0 +1,85 @@
+"""No N+1 queries: the SQL statements a console page runs do not grow with the rows it shows.
+
+Each page is requested with a few rows, then again with many more, counting the statements the request
+sends to the database; the two counts must be equal (a per-row query would add one per row). The counts
+themselves are printed on failure, so a change that adds a statement per request is visible too."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+CALL = {
+    "caller_name": "赵敏", "caller_phone": "13912345678", "child_name": "刘洋", "child_age": "9",
+    "address": "农安县某镇某村", "text": "来电人反映邻居家孩子父母外出务工，孩子常一个人在家，希望有人关心。",
+    "category": "guardianship", "kind": "report", "urgency": "urgent", "prefecture": "长春市", "county": "农安县",
+    "decision": "dispatch",
+}
+
+
+@contextmanager
+def counted(state):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+        statements.append(statement)
+
+    engine = state.db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for(state, request) -> list[str]:  # noqa: ANN001
+    request()  # warm caches (taxonomy, knowledge base) outside the count
+    with counted(state) as statements:
+        assert request().status_code == 200
+    return [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))]
+
+
+def take_calls(desk, n: int) -> list[str]:
+    numbers = []
+    for i in range(n):
+        resp = desk.post("/console/new", {**CALL, "text": f"{CALL['text']}（第{i}次来电）"})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+        numbers.append(resp.headers["Location"].rsplit("/", 1)[-1])
+    return numbers
+
+
+@pytest.mark.parametrize("path", ["/console/queue", "/console/queue?order=deadline&per_page=100"])
+def test_the_ticket_list_runs_the_same_statements_for_3_and_for_25_tickets(login, state, path):
+    desk = login("operator")
+    supervisor = login("supervisor")
+    take_calls(desk, 3)
+    few = statements_for(state, lambda: supervisor.get(path))
+    take_calls(desk, 22)
+    many = statements_for(state, lambda: supervisor.get(path))
+    assert len(many) == len(few), (len(few), len(many), many)
+    assert few  # the page did read the database
+
+
+def test_the_ticket_page_runs_the_same_statements_whatever_its_history(login, state):
+    desk = login("operator")
+    supervisor = login("supervisor")
+    quiet, busy = take_calls(desk, 2)
+    for i in range(6):  # six 督办 events on one ticket's timeline
+        assert supervisor.post(f"/console/tickets/{busy}/actions/supervise", {"note": f"请加快办理{i}"}).status_code == 302
+    few = statements_for(state, lambda: supervisor.get(f"/console/tickets/{quiet}"))
+    many = statements_for(state, lambda: supervisor.get(f"/console/tickets/{busy}"))
+    assert len(many) == len(few), (len(few), len(many), many)
+    assert few  # the page did read the database
+
+
+def test_live_triage_runs_the_same_statements_whatever_the_callers_history(login, state):
+    desk = login("operator")
+    body = {"text": "孩子一个人在家，大人两天没回来，农安县", "phone": CALL["caller_phone"]}
+    take_calls(desk, 1)
+    few = statements_for(state, lambda: desk.client.post("/console/triage", json=body,
+                                                          headers={"X-CSRF-Token": desk.csrf}))
+    take_calls(desk, 12)
+    many = statements_for(state, lambda: desk.client.post("/console/triage", json=body,
+                                                           headers={"X-CSRF-Token": desk.csrf}))
+    assert len(many) == len(few), (len(few), len(many), many)
+    assert few  # the page did read the database

@@ -236,3 +236,29 @@ def test_situation_look_alikes_do_not_fire(row):
 ])
 def test_everyday_words_near_danger_words_are_not_cues(text):
     assert cues(text) == []
+
+
+# round 3 (2026-12-04): classes of emergencies the first two rounds missed, in our own words
+@pytest.mark.parametrize("text", [
+    "邻居家大人喝完酒拿棍子揍呢，揍了快二十分钟了，孩子哭都哭不出声了",
+    "他说今晚上就把这事办了，东西都收拾好了，就是放心不下我妈",
+    "屋里一股烧炭的味，孩子反锁着门撞不开",
+    "在火车站人太多，孩子一松手就没了，广播了好半天也没人领",
+    "家里装的摄像头里看见保姆正拿巴掌扇孩子，我现在往家赶",
+    "幼儿园里一股煤气味，越来越冲，孩子们还在里头",
+    "奶奶住院走不了了，四岁的孙子自己在家，这都下午三点了",
+])
+def test_round_three_emergencies_fire(text):
+    assert cues(text)
+
+
+@pytest.mark.parametrize("text", [
+    "去年他拿皮带抽过孩子，现在改了",
+    "东西都收拾好了，下个月搬家去长春，孩子转学的事咋办",
+    "我就是放心不下孩子，想问问留守儿童有啥补助",
+    "以前孩子一松手就没了，后来找到了",
+    "煤气公司收费太贵了，孩子冬天冷",
+    "我们小区装了摄像头，想问问能不能看孩子在幼儿园的监控",
+])
+def test_round_three_look_alikes_do_not_fire(text):
+    assert cues(text) == []

@@ -113,9 +113,11 @@ class RankIndex:
         self.superseded = np.fromiter((e.superseded for e in entries), dtype=bool, count=n)
         self.cites = [tuple(e.cites) for e in entries]
         self._categories: dict[str, np.ndarray] = {}
+        self._types: dict[str, np.ndarray] = {}
         for i, e in enumerate(entries):
             for cat in e.categories:
                 self._categories.setdefault(cat, np.zeros(n, dtype=bool))[i] = True
+            self._types.setdefault(e.type, np.zeros(n, dtype=bool))[i] = True
 
         # similar questions of the passages this store holds
         owners: list[int] = []
@@ -184,6 +186,9 @@ class RankIndex:
 
     def category_mask(self, category: str) -> np.ndarray:
         return self._categories.get(category, np.zeros(self.n, dtype=bool))
+
+    def type_mask(self, type_: str) -> np.ndarray:
+        return self._types.get(type_, np.zeros(self.n, dtype=bool))
 
     def score(self, terms: Sequence[tuple[str, float]], text: str | None = None) -> Signals:
         """The signals for weighted query terms (unknown terms are ignored); ``text`` (the query as

@@ -44,7 +44,6 @@ class Cited:
     id: str
     title: str
     text: str
-    source: str = ""
 
     def to_contract(self) -> dict:
         return {"id": self.id, "title": self.title, "text": self.text}
@@ -220,9 +219,8 @@ class KnowledgeBase:
         scores = self.fuse(self.signals(terms, text))
         if p.superseded_factor != 1.0:
             scores = np.where(index.superseded, scores * p.superseded_factor, scores)
-        if type_boost:
-            factors = np.array([type_boost.get(t, 1.0) for t in index.types])
-            scores = scores * factors
+        for type_, boost in (type_boost or {}).items():
+            scores = np.where(index.type_mask(type_), scores * boost, scores)
         if category_boost:
             scores = np.where(index.category_mask(category_boost[0]), scores * category_boost[1], scores)
         if category:
@@ -256,7 +254,7 @@ class KnowledgeBase:
         for row, score in ranked:
             sp = passages.get(index.ids[row])
             if sp is not None:
-                cited = tuple(Cited(c.id, c.title, c.text, c.source) for c in (passages.get(pid) for pid in sp.cites) if c)
+                cited = tuple(Cited(c.id, c.title, c.text) for c in (passages.get(pid) for pid in sp.cites) if c)
                 hits.append(self._hit(sp, score, marks, cited))
         return hits
 

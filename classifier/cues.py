@@ -72,6 +72,8 @@ _FUTURE = re.compile(r"明天|后天|下礼拜|下周|下个月|过几天|月底
 _CONSULT = re.compile(r"想问|咨询|请问|政策|怎么申请|如何申请|能不能办|补办|有没有.{0,6}(托管|地方|机构)|犯法|违法|合法|规定")
 _OPENING_VETO = re.compile(r"^\s*(建议|我建议|咨询|想咨询|我想咨询|想问|我想问|请问)")
 _NEG_GAP = re.compile(r"(不是|并不是|并非)[^,，。!?！？;；\n]{0,4}$")  # "不是孩子走丢了"
+# a caller who opens with another matter ("不是多大事，我想问问…") and then tells a danger happening now
+_LATER_NOW = re.compile(r"现在正|现在还|正在|正被|还在(?!想|考虑|犹豫)|刚才|刚刚|此刻|这会儿|现在人在|现在在(?!家|学校|上学|读|上班)|人还在|快来人")
 _OPENING_RESCUE = re.compile(r"现在|正在|刚才|刚刚|还在|今晚|今天晚上|此刻")
 _NEG = re.compile(r"(没有|没|不是|并非|并没有|未|不曾|不会|防|别担心)(说)?\s*$")
 _PRAISE = re.compile(r"表扬|感谢|点(个|了个)?赞|特地打电话|说声谢谢|锦旗")
@@ -327,12 +329,23 @@ CUES: tuple[CueSpec, ...] = (
     # -- round 3 (2026-12-04): an ongoing beating told by its duration, veiled farewells, lost in a crowd,
     # a carer hurting a small child seen live on a camera, gas where children are --
     CueSpec("hurt", re.compile(
-        r"(拿|用)" + _NC + r"{0,4}(皮带|棍子|棒子|鞭子|衣架|擀面杖|笤帚|扫帚|板子)(抽|打|揍|削)(呢|着呢)|"
-        r"(抽|打|揍|踢)(了)?(得有|有|快)?[一二三四五六七八九十几两半0-9]+(来|多)?分钟(了)?|"
+        r"(拿|用)" + _NC + r"{0,4}(皮带|棍子|棒子|鞭子|衣架|擀面杖|笤帚|扫帚|板子|拖鞋|鞋底|尺子|竹条|藤条)(抽|打|揍|削)" + _NC + r"{0,6}(呢|着呢)" + _END + "|"
+        r"(抽|打|揍|踢|踹)(孩子|小孩|娃|他|她|小子|闺女|儿子|丫头)" + _NC + r"{0,4}?(呢|着呢)" + _END + "|"
         r"(打|抽|揍)得?" + _NC + r"{0,6}(都)?不吱声了"), habit_veto=True, strict_past=True),
+    # a beating told by how long it has lasted ("抽了得有十来分钟了"), not a game or a sport
     CueSpec("hurt", re.compile(
-        r"正(拿|用|把)" + _NC + r"{0,4}(打|揍|抽|踢|掐|推|扇|摔)|(监控|摄像头|视频)" + _NS + r"{0,16}(打|掐|推|踹|扇|摔)(孩子|俺家|我家|他|她)"),
-        needs_now=True, now_extra=re.compile(r"正(拿|用|把|在)|现在往|我现在")),
+        r"(抽|打|揍|踢|踹)(了)?(得有|有|快|都)?[一二三四五六七八九十几两半0-9]+(来|多)?(个)?(多)?(分钟|钟头|小时)(了|还|都|也|$)"),
+        habit_veto=True, strict_past=True,
+        veto=re.compile(r"球|游戏|牌|麻将|针|电话|工|比赛|太极|拳|点滴|吊瓶|字|毛衣|草稿|篮|乒乓|羽毛|台球|架子鼓|鼓")),
+    # a child gone silent while it is being beaten (the beating in a neighbouring clause)
+    CueSpec("hurt", re.compile(_CHILD + _NC + r"{0,4}(都|也|已经)?(不吱声|没声|没动静|没了动静|不哭|哭不出声|不动)(了)" + _END),
+            habit_veto=True, strict_past=True, requires=re.compile(r"(打|抽|揍|踢|踹|掐)(?!电话|工|游戏|针|麻将|球|算|扰)"),
+            veto=_PAST),
+    CueSpec("hurt", re.compile(
+        r"正(拿|用|把)" + _NC + r"{0,6}(打|揍|抽|踢|掐|推|扇|摔)|"
+        r"(监控|摄像头|视频|看家宝)" + _NS + r"{0,24}?(打|掐|推|踹|踢|扇|摔|拧|揪|拽|捂|扔)(?!电话|开|工|游戏|针|卡|招呼|扫|开关|视频)"),
+        needs_now=True, requires=re.compile(_CHILD + "|保姆|阿姨|育儿嫂|月嫂|老师"),
+        now_extra=re.compile(r"正(拿|用|把|在)|现在往|我现在|往(那|家|这)(边)?赶")),
     CueSpec("self_harm", re.compile(r"烧炭|炭(火)?(的)?味|告个别|把这事(给)?办了|放心不下"),
             needs_now=True, now_extra=re.compile(
                 r"今(天|儿)?晚上?(就)?(想|要)?(把这事|走|办)|今天就|东西(都)?收拾好了|别进来|撞不开|打不开门"),
@@ -340,6 +353,11 @@ CUES: tuple[CueSpec, ...] = (
     CueSpec("missing", re.compile(
         r"(手一松|一松手|一撒手|一回头)(就)?(没了|不见了|没影了?)|(广播|喊)了" + _NC + r"{0,8}(没人领|没找着|也没找到|没人应)"),
         resolvable=True),
+    # a child gone in a crowd just now, told by how it vanished or how long the search has been
+    CueSpec("missing", re.compile(
+        r"(一下子|一晃|一扭头|一不留神|一没留神|一不注意|没看住|人一多)(的)?(工夫)?(就)?(没了|不见了|没影了?|找不着了|找不到了)|"
+        r"(找|寻)了(快|有|得有|都|好)?[一二三四五六七八九十几两半0-9]+(来|多)?(个)?(多)?(小时|钟头|分钟)(了)?(也|还|都)?(没|没有)(找着|找到|见着|影)"),
+        resolvable=True, requires=re.compile(_CHILD), veto=re.compile(r"钥匙|钱包|手机|身份证|狗|猫|工作")),
     # a beating announced for tonight
     CueSpec("threat", re.compile(
         r"(晚上|今晚|今天晚上|回来|回家|等会儿?|一会儿?|待会儿?)" + _NC + r"{0,3}(还|又)(要|得|会)(打|揍|收拾|抽)"),
@@ -362,6 +380,11 @@ def _bounds(text: str, pos: int, splitter: re.Pattern) -> tuple[int, int]:
         elif m.start() >= pos:
             return start, m.start()
     return start, len(text)
+
+
+def _later(text: str, c0: int, c1: int) -> str:
+    """The clause at ``c0``..``c1`` with the next one ("我想问问…，另外孩子刚才说不想活了，现在人在楼顶")."""
+    return text[c0 : _bounds(text, c1 + 1, _CLAUSE)[1]] if c1 < len(text) else text[c0:c1]
 
 
 def _window(text: str, pos: int) -> str:
@@ -421,8 +444,8 @@ def find_emergency_cues(text: str) -> list[Cue]:
             sentence = text[s0:s1]
             if _SENTENCE_HYPO.match(sentence):
                 continue
-            if opening and (s0 == 0 or not _OPENING_RESCUE.search(sentence)):
-                continue  # "我想问问……": only a later sentence with an event now counts
+            if opening and not (_OPENING_RESCUE.search(sentence) if s0 > 0 else c0 > 0 and _LATER_NOW.search(_later(text, c0, c1))):
+                continue  # "我想问问……": only a later sentence / clause with an event now counts
             if spec.family in _GAME_FAMILIES and _GAME.search(_window(text, m.start())):
                 continue
             if spec.veto is not None and spec.veto.search(_window(text, m.start())):
@@ -436,8 +459,9 @@ def find_emergency_cues(text: str) -> list[Cue]:
                     continue
                 if re.match(r"\s*(万一|如果|要是|假如)", sentence):
                     continue
-                if _CONSULT.search(sentence) or (spec.family == "alone" and _FUTURE.search(sentence)):
-                    continue
+                if (_CONSULT.search(sentence) and not (_CONSULT.search(text[s0:c0]) and _LATER_NOW.search(_later(text, c0, c1)))) \
+                        or (spec.family == "alone" and _FUTURE.search(sentence)):
+                    continue  # a question about rules, unless the danger is told after it, happening now
                 window = _window(text, m.start())
                 if not (_NOW.search(window) or (spec.duration_counts and _DURATION.search(window))
                         or (spec.now_extra is not None and spec.now_extra.search(window))):

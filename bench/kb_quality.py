@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge_base.analysis import analyze  # noqa: E402
-from knowledge_base.index import InMemoryStore, idf  # noqa: E402
+from knowledge_base.index import InMemoryStore  # noqa: E402
+from knowledge_base.ranker import accumulate, bm25_columns  # noqa: E402
 from knowledge_base.search import KnowledgeBase, RankingParams  # noqa: E402
 from knowledge_base.sources import all_passages, load_articles  # noqa: E402
 
@@ -83,29 +84,17 @@ class Judge:
 
 
 class PlainBM25:
-    """Okapi BM25 over analyze(title + text): no fields, synonyms, questions or semantics."""
+    """Okapi BM25 (k1 1.2, b 0.75) over analyze(title + text): no fields, synonyms, questions or characters
+    (the same plain BM25 the ranking index uses for its question and character signals)."""
 
-    def __init__(self, passages, k1: float = 1.2, b: float = 0.75) -> None:  # noqa: ANN001
-        docs = [Counter(analyze(f"{p.title}\n{p.text}")) for p in passages]
+    def __init__(self, passages) -> None:  # noqa: ANN001
         self.ids = [p.id for p in passages]
-        n = len(docs)
-        lengths = np.array([sum(d.values()) for d in docs], dtype=float)
-        avg = lengths.mean()
-        df: Counter = Counter()
-        for d in docs:
-            df.update(d.keys())
-        self.postings: dict[str, list[tuple[int, float]]] = {}
-        for i, d in enumerate(docs):
-            norm = k1 * (1 - b + b * lengths[i] / avg)
-            for t, c in d.items():
-                self.postings.setdefault(t, []).append((i, idf(n, df[t]) * c * (k1 + 1) / (c + norm)))
-        self.n = n
+        self.vocab: dict[str, int] = {}
+        self.matrix = bm25_columns([Counter(analyze(f"{p.title}\n{p.text}")) for p in passages], self.vocab)
 
     def search(self, query: str, limit: int = K) -> list[str]:
-        scores = np.zeros(self.n)
-        for t in dict.fromkeys(analyze(query)):
-            for i, w in self.postings.get(t, ()):
-                scores[i] += w
+        scores = np.zeros(len(self.ids))
+        accumulate(self.matrix, self.vocab, [(t, 1.0) for t in dict.fromkeys(analyze(query))], scores)
         order = [i for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0]
         return [self.ids[i] for i in order]
 

@@ -3,8 +3,9 @@ chosen setting once on the dev set.  The locked test set is never read here.
 
     .venv/bin/python bench/kb_tune.py            # prints the best settings; copy them into RankingParams
 
-Objective on train: hit@3 + MRR@10 (both over the same judged results as bench/kb_quality.py); settings
-within 0.01 of the best are ties, and the simplest of them (the fewest signals) is the one to take.
+Objective on train: hit@3 + MRR@10 (both over the same judged results as bench/kb_quality.py). The best
+eight settings are printed; settings within 0.01 of the best are ties, decided by hand toward the simplest
+(the fewest signals). The dev line shows the top setting.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def main() -> int:
     print(f"train: {len(train)} queries; {len(results)} settings")
     for _, r, _, setting in results[:8]:
         print(f"  hit@1 {r['hit@1']:.3f} hit@3 {r['hit@3']:.3f} MRR {r['mrr@10']:.3f}  {setting}")
-    _, best, params, setting = results[0]
+    _, _, params, setting = results[0]
     kb = KnowledgeBase(store, params, questions=base.questions)
     d = evaluate("", lambda q: [h.id for h in kb.search(q, 10)], dev, judge)
     print(f"chosen {setting}: dev hit@1 {d['hit@1']:.3f} hit@3 {d['hit@3']:.3f} MRR {d['mrr@10']:.3f}")

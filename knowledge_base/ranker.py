@@ -70,7 +70,7 @@ class Columns:
         return self.indptr.nbytes + self.indices.nbytes + self.data.nbytes
 
 
-def _bm25(docs: Sequence[Counter], vocab: dict[str, int]) -> Columns:
+def bm25_columns(docs: Sequence[Counter], vocab: dict[str, int]) -> Columns:
     """Plain BM25 weights of term-count documents (rows) over ``vocab`` (columns; new terms are added)."""
     n = len(docs)
     df: Counter = Counter()
@@ -88,7 +88,7 @@ def _bm25(docs: Sequence[Counter], vocab: dict[str, int]) -> Columns:
     return Columns.build(rows, cols, vals, (n, len(vocab)))
 
 
-def _accumulate(m: Columns, vocab: Mapping[str, int], terms, out: np.ndarray) -> None:  # noqa: ANN001
+def accumulate(m: Columns, vocab: Mapping[str, int], terms, out: np.ndarray) -> None:  # noqa: ANN001
     """out[row] += weight · m[row, term] for weighted terms (column slices)."""
     for term, weight in terms:
         j = vocab.get(term)
@@ -167,14 +167,14 @@ class RankIndex:
                 vals.append(term_idf[j] * x * (params.k1 + 1.0) / (params.k1 + x))
         lexical = Columns.build(rows, cols, vals, (n, len(self.vocab)))
 
-        self.questions = _bm25(asked, self.vocab)  # may add words only questions use
+        self.questions = bm25_columns(asked, self.vocab)  # may add words only questions use
         self.lexical = lexical.widened(len(self.vocab))
         self.df = np.concatenate([df, np.zeros(len(self.vocab) - len(df), dtype=np.int64)])
 
         # characters: BM25 over character pairs of title, text and questions
         self.gram_vocab: dict[str, int] = {}
         grams = [Counter(char_bigrams("\n".join([e.title, e.text, *by_passage.get(i, ())]))) for i, e in enumerate(entries)]
-        self.characters = _bm25(grams, self.gram_vocab)
+        self.characters = bm25_columns(grams, self.gram_vocab)
 
     # ------------------------------------------------------------------------------------------
     def doc_freq(self, term: str) -> int:
@@ -194,16 +194,16 @@ class RankIndex:
         """The signals for weighted query terms (unknown terms are ignored); ``text`` (the query as
         typed) feeds the character signal, which stays 0 without it."""
         lexical = np.zeros(self.n)
-        _accumulate(self.lexical, self.vocab, terms, lexical)
+        accumulate(self.lexical, self.vocab, terms, lexical)
         asked = np.zeros(self.questions.shape[0])
-        _accumulate(self.questions, self.vocab, terms, asked)
+        accumulate(self.questions, self.vocab, terms, asked)
         best = np.zeros(self.n)
         hit = np.flatnonzero(asked)
         if hit.size:
             np.maximum.at(best, self.question_owner[hit], asked[hit])
         characters = np.zeros(self.n)
         if text:
-            _accumulate(self.characters, self.gram_vocab, Counter(char_bigrams(text)).items(), characters)
+            accumulate(self.characters, self.gram_vocab, Counter(char_bigrams(text)).items(), characters)
         return Signals(lexical, best, characters)
 
 

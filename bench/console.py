@@ -1,17 +1,27 @@
-"""Console under load: 16 concurrent logged-in users on the ticket list, the ticket page and the live-triage
-endpoint, against a server holding N tickets (default 100,000) on SQLite. Prints requests/s and p50/p95 per
-endpoint beside /healthz (no work) measured in the same run.
+"""The console under load at provincial scale: 16 concurrent logged-in users on the ticket list (first page,
+a filtered page, the next page by its cursor), the ticket page, live triage, the dashboard and an agency
+inbox, against a server holding N tickets (default 1,000,000). For each endpoint it prints requests/s,
+p50/p95, **server CPU per request** (the server processes' CPU time over the run / requests) and p95 as a
+ratio of the `/healthz` p95 measured in the same run; then the server's RSS per worker. `--soak N` then
+sends N more mixed requests and prints RSS every tenth of them (growth means a leak).
 
-    python bench/console.py                       # 100k tickets, fresh instance, SQLite
-    python bench/console.py --tickets 20000 --requests 600
+    python bench/console.py                                   # 1M tickets, SQLite, one waitress process
+    python bench/console.py --tickets 100000 --requests 400   # smaller
+    python bench/console.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/console.py --postgres URL --workers 2 --only "ticket list,healthz (baseline)"
+    python bench/console.py --tickets 100000 --soak 100000    # memory over 100k requests
 
-The tickets are bulk-inserted (fabricated texts); the server is `hotline serve` in a subprocess with the
-trained model copied from ./instance/model when present (otherwise live triage runs the rules only).
+The tickets are bulk-inserted (fabricated texts spread over a year, 17 agencies' county units, every
+status). ``--postgres`` names a server; a scratch database is created beside it and dropped at the end.
+The trained model is copied from ./instance/model when present (otherwise live triage runs the rules
+only). Client and server share this machine's cores: the CPU per request is the figure to compare across
+runs, latencies are lower bounds of what a separate client would see.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -27,9 +37,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
 PASSWORD = "Bench-Passw0rd-long"
 TEXTS = [
     "来电人反映，孩子父母常年在外务工，孩子跟奶奶生活，想咨询留守儿童有哪些关爱政策。",
@@ -38,52 +49,132 @@ TEXTS = [
     "来电人称邻居家孩子经常被打，哭声很大，希望有关部门上门看看。",
     "孩子他爸在监狱服刑，妈妈联系不上，孩子跟着奶奶过，能申请什么补贴？",
 ]
-CATEGORIES = ["guardianship", "basic_living", "medical", "personal_safety", "education"]
+CATEGORIES = ["guardianship", "basic_living", "medical", "personal_safety", "education", "family_support",
+              "missing_child", "safety_hazard", "mental_health", "online_protection"]
+#: mostly finished work, as in a year of a real hotline; the open ones are what the inboxes show
+STATUSES = ["closed"] * 14 + ["resolved", "dispatched", "accepted", "in_progress", "answered", "returned"]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+INBOX_UNIT = "civil_affairs:长春市/农安县"
+#: what intake stores from the classifier (``TriageSuggestion.as_record()``), about the size of a real one
+PREDICTED = json.dumps({
+    "category": "guardianship", "kind": "help", "urgency": "normal", "agency": "civil_affairs", "co_agencies": [],
+    "prefecture": "长春市", "county": "农安县", "confidence": 0.83, "needs_review": False, "rules_only": False,
+    "explanation": {"category": [["留守", 0.41], ["奶奶", 0.22], ["务工", 0.19], ["父母", 0.12], ["政策", 0.05]],
+                    "urgency": [["咨询", 0.31], ["关爱", 0.18]], "kind": [["想", 0.2], ["咨询", 0.3]],
+                    "cues": [], "place": "农安县"}}, ensure_ascii=False)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def hotline(*args: str, env: dict) -> str:
-    exe = str(Path(sys.executable).with_name("hotline"))
-    return subprocess.run([exe, *args], env=env, check=True, capture_output=True, text=True,
+    return subprocess.run([HOTLINE, *args], env=env, check=True, capture_output=True, text=True,
                           input=PASSWORD + "\n" if "--password-stdin" in args else None).stdout
 
 
 def seed(db_url: str, n: int) -> list[str]:
+    """N tickets over the last 365 days, newest last; returns a sample of their numbers."""
     engine = create_engine(db_url)
     now = datetime.now(UTC).replace(tzinfo=None)
-    numbers = []
+    rng = random.Random(7)
     with engine.begin() as conn:
-        unit = conn.execute(text("SELECT id FROM agency_units WHERE code = 'civil_affairs:长春市/农安县'")).scalar()
-        rows = []
-        for i in range(n):
-            at = now - timedelta(minutes=i)
-            number = f"12345-{at:%Y%m%d}-B{i:05d}"[:24]
-            numbers.append(number)
-            rows.append({"number": number, "channel": "phone", "status": "dispatched", "text": TEXTS[i % 5] + f"（{i}）",
-                         "caller_name_masked": "测*", "caller_phone_masked": f"138****{i % 10000:04d}", "received_at": at, "created_at": at,
-                         "updated_at": at, "triage_mode": "manual", "needs_review": False, "category": CATEGORIES[i % 5],
-                         "kind": "help", "urgency": "normal", "prefecture": "长春市", "county": "农安县",
-                         "lead_unit_id": unit, "dispatched_at": at, "resolve_due_at": at + timedelta(days=5),
-                         "sign_due_at": at + timedelta(days=1), "callback_wanted": False, "supervision_count": 0,
-                         "version": 1})
-        cols = ", ".join(rows[0])
-        stmt = text(f"INSERT INTO tickets ({cols}) VALUES ({', '.join(':' + c for c in rows[0])})")
-        for start in range(0, n, 5000):
-            conn.execute(stmt, rows[start:start + 5000])
+        units = conn.execute(text("SELECT id, code FROM agency_units WHERE code LIKE '%/%' ORDER BY id")).all()
+        inbox = next(uid for uid, code in units if code == INBOX_UNIT)
+        stmt = None
+        sample: list[str] = []
+        step = timedelta(seconds=365 * 86400 / max(n, 1))
+        for start in range(0, n, 10_000):
+            rows = []
+            for i in range(start, min(n, start + 10_000)):
+                at = now - (n - i) * step
+                unit_id, code = (inbox, INBOX_UNIT) if i % 50 == 0 else units[rng.randrange(len(units))]
+                prefecture, _, county = code.split(":", 1)[1].partition("/")
+                status = STATUSES[rng.randrange(len(STATUSES))] if at > now - timedelta(days=30) else "closed"
+                done = status in ("closed", "resolved")
+                rows.append({
+                    "number": f"B{i:09d}", "channel": "phone", "status": status, "text": TEXTS[i % 5] + f"（{i}）",
+                    "caller_name_masked": "测*", "caller_phone_masked": f"138****{i % 10000:04d}", "received_at": at,
+                    "created_at": at, "updated_at": at, "needs_review": i % 97 == 0,
+                    "category": CATEGORIES[rng.randrange(len(CATEGORIES))], "kind": "help",
+                    "urgency": "urgent" if i % 13 == 0 else "normal", "prefecture": prefecture, "county": county,
+                    "lead_unit_id": unit_id, "dispatched_at": at, "sign_due_at": at + timedelta(days=1),
+                    "first_feedback_due_at": at + timedelta(days=3), "resolve_due_at": at + timedelta(days=15),
+                    "signed_at": at + timedelta(hours=5) if status != "dispatched" else None,
+                    "resolved_at": at + timedelta(days=rng.randint(2, 20)) if done else None,
+                    "satisfaction": "satisfied" if status == "closed" and i % 3 else None,
+                    "callback_wanted": False, "supervision_count": 0, "version": 1, "predicted": PREDICTED,
+                    "triage_mode": "auto",
+                })
+                if i % max(1, n // 2000) == 0:
+                    sample.append(rows[-1]["number"])
+            if stmt is None:
+                stmt = text(f"INSERT INTO tickets ({', '.join(rows[0])}) VALUES ({', '.join(':' + c for c in rows[0])})")
+            conn.execute(stmt, rows)
+        # bench accounts: no forced password change at first login
+        conn.execute(text("UPDATE users SET must_change_password = :f"), {"f": False})
+    with engine.connect() as conn:  # the planner's statistics, as a server running for a year would have
+        conn.execute(text("ANALYZE"))
+        conn.commit()
     engine.dispose()
-    return numbers
+    return sample
 
 
 def login(base: str, username: str) -> requests.Session:
     s = requests.Session()
     page = s.get(f"{base}/login", timeout=30).text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    s.post(f"{base}/login", data={"csrf_token": token, "username": username, "password": PASSWORD}, timeout=30)
-    page = s.get(f"{base}/console/queue", timeout=30).text
-    s.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    resp = s.post(f"{base}/login", data={"csrf_token": token, "username": username, "password": PASSWORD},
+                  timeout=30, allow_redirects=False)
+    if resp.status_code != 302 or "/login" in resp.headers.get("Location", ""):
+        raise SystemExit(f"login as {username} failed: {resp.status_code}")
+    page = s.get(f"{base}/console/new" if username == "desk" else f"{base}/", timeout=30).text
+    s.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[attr-defined]
     return s
 
 
-def run(sessions, total: int, call) -> tuple[float, list[float], Counter]:  # noqa: ANN001
+def process_tree(root: int) -> list[int]:
+    """ROOT and its descendants (gunicorn's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLOCK_TICKS
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:  # noqa: ANN001
     lat: list[float] = []
     errors: Counter = Counter()
 
@@ -91,7 +182,7 @@ def run(sessions, total: int, call) -> tuple[float, list[float], Counter]:  # no
         t0 = time.perf_counter()
         resp = call(sessions[i % len(sessions)], i)
         lat.append((time.perf_counter() - t0) * 1000)
-        if not resp.ok:
+        if resp.status_code != 200:
             errors[resp.status_code] += 1
 
     t0 = time.perf_counter()
@@ -100,58 +191,120 @@ def run(sessions, total: int, call) -> tuple[float, list[float], Counter]:  # no
     return time.perf_counter() - t0, lat, errors
 
 
+def postgres_scratch(url: str, name: str):  # noqa: ANN201
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--requests", type=int, default=800, help="requests per endpoint")
+    parser.add_argument("--postgres", help="a PostgreSQL URL; the bench runs on a scratch database beside it")
+    parser.add_argument("--workers", type=int, default=1, help="web processes (gunicorn when > 1)")
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--only", help="comma-separated endpoint names to measure (healthz is always measured)")
+    parser.add_argument("--soak", type=int, default=0, help="then N mixed requests, RSS every N/10")
     args = parser.parse_args()
     instance = Path(tempfile.mkdtemp(prefix="hotline-console-bench-"))
     env = {**os.environ, "HOTLINE_INSTANCE_PATH": str(instance)}
     env.pop("HOTLINE_DATABASE_URL", None)
+    drop = None
+    if args.postgres:
+        env["HOTLINE_DATABASE_URL"], drop = postgres_scratch(args.postgres, f"hotline_bench_console_{os.getpid()}")
+    db_url = env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{instance / 'hotline.db'}"
     if (ROOT / "instance" / "model" / "model.joblib").exists():
         shutil.copytree(ROOT / "instance" / "model", instance / "model")
-    hotline("init", env=env)
-    hotline("user", "create", "--username", "bench", "--role", "dispatcher", "--password-stdin", env=env)
-    t0 = time.perf_counter()
-    numbers = seed(f"sqlite:///{instance / 'hotline.db'}", args.tickets)
-    print(f"seeded {args.tickets} tickets in {time.perf_counter() - t0:.1f} s")
-    port = random.randint(20000, 40000)
+    server = None
     log_path = Path(tempfile.gettempdir()) / "hotline-console-bench-server.log"
-    log = log_path.open("w", encoding="utf-8")
-    server = subprocess.Popen([str(Path(sys.executable).with_name("hotline")), "serve", "--port", str(port),
-                               "--threads", str(args.users)], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        hotline("init", env=env)
+        hotline("user", "create", "--username", "lead", "--role", "supervisor", "--password-stdin", env=env)
+        hotline("user", "create", "--username", "desk", "--role", "operator", "--password-stdin", env=env)
+        hotline("user", "create", "--username", "unit", "--role", "agency_staff", "--unit", INBOX_UNIT,
+                "--password-stdin", env=env)
+        t0 = time.perf_counter()
+        numbers = seed(db_url, args.tickets)
+        print(f"{make_url(db_url).get_backend_name()}: seeded {args.tickets:,} tickets in "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+        port = free_port()
+        log = log_path.open("w", encoding="utf-8")
+        server = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--threads", str(args.threads),
+                                   "--workers", str(args.workers)], env=env, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        sessions = [login(base, "bench") for _ in range(args.users)]
+        users = {name: [login(base, name) for _ in range(args.users)] for name in ("lead", "desk", "unit")}
         rng = random.Random(1)
-        pages = max(1, args.tickets // 50)
+        first_page = users["lead"][0].get(f"{base}/console/queue", timeout=60).text
+        cursor = re.search(r'href="\?([^"]*after=\d+[^"]*)"', first_page)
+        next_query = cursor.group(1).replace("&amp;", "&") if cursor else "page=2"
         calls = {
-            "healthz (baseline)": lambda s, i: s.get(f"{base}/healthz", timeout=60),
-            "ticket list": lambda s, i: s.get(f"{base}/console/queue?page={rng.randint(1, min(pages, 50))}",
-                                              timeout=60),
-            "ticket page": lambda s, i: s.get(f"{base}/console/tickets/{rng.choice(numbers)}", timeout=60),
-            "live triage": lambda s, i: s.post(f"{base}/console/triage", json={"text": TEXTS[i % 5]},
-                                               headers={"X-CSRF-Token": s.csrf}, timeout=60),
+            "healthz (baseline)": ("lead", lambda s, i: s.get(f"{base}/healthz", timeout=60)),
+            "ticket list": ("lead", lambda s, i: s.get(f"{base}/console/queue", timeout=60)),
+            "ticket list, next page": ("lead", lambda s, i: s.get(f"{base}/console/queue?{next_query}", timeout=60)),
+            "ticket list, filtered": ("lead", lambda s, i: s.get(
+                f"{base}/console/queue?status=dispatched&prefecture=长春市&urgency=urgent", timeout=60)),
+            "ticket page": ("lead", lambda s, i: s.get(f"{base}/console/tickets/{rng.choice(numbers)}", timeout=60)),
+            "live triage": ("desk", lambda s, i: s.post(f"{base}/console/triage", json={"text": TEXTS[i % 5]},
+                                                        headers={"X-CSRF-Token": s.csrf}, timeout=60)),
+            "agency inbox": ("unit", lambda s, i: s.get(f"{base}/console/inbox", timeout=60)),
+            "dashboard": ("lead", lambda s, i: s.get(f"{base}/console/dashboard", timeout=60)),
         }
-        for name, call in calls.items():
-            run(sessions, args.users * 2, call)  # warm up
-            took, lat, errors = run(sessions, args.requests, call)
-            q = statistics.quantiles(lat, n=100)
-            print(f"{name:20s} {args.requests / took:7.1f} req/s   p50 {q[49]:7.1f} ms   p95 {q[94]:7.1f} ms   "
-                  f"errors {sum(errors.values())} {dict(errors) or ''}")
+        only = {n.strip() for n in args.only.split(",")} if args.only else set(calls)
+        pids = process_tree(server.pid)
+        workers = [p for p in pids if p != server.pid] or [server.pid]
+        print(f"server: {args.workers} process(es) × {args.threads} threads; {args.users} users; "
+              f"{args.requests} requests per endpoint; client on the same {os.cpu_count()} cores")
+        print(f"{'endpoint':24s} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>10} {'p95/healthz':>11}  errors")
+        base_p95 = None
+        for name, (who, call) in calls.items():
+            if name not in only and base_p95 is not None:
+                continue
+            if name == "dashboard":  # what the scheduler does every 5 minutes
+                t0 = time.perf_counter()
+                hotline("sweep", "--job", "dashboard", env=env)
+                print(f"{'  (scheduler: dashboard snapshots of 4 periods refreshed in':24s} "
+                      f"{time.perf_counter() - t0:.1f} s)")
+            run(users[who], args.users * 2, call)  # warm up: caches, the model, the ranking index
+            cpu0 = cpu_seconds(pids)
+            took, lat, errors = run(users[who], args.requests, call)
+            cpu = (cpu_seconds(pids) - cpu0) / args.requests * 1000
+            p95 = statistics.quantiles(lat, n=100)[94]
+            base_p95 = base_p95 or p95
+            print(f"{name:24s} {args.requests / took:7.1f} {statistics.median(lat):8.1f} {p95:8.1f} {cpu:10.2f} "
+                  f"{p95 / base_p95:11.2f}  {sum(errors.values())} {dict(errors) or ''}", flush=True)
+        print("RSS per worker (MB): " + ", ".join(f"{rss_mb(p):.0f}" for p in workers))
+        if args.soak:
+            mixed = [c for n, c in calls.items() if n != "healthz (baseline)"]
+            step = max(1, args.soak // 10)
+            print(f"soak: {args.soak:,} mixed requests; RSS per worker (MB) every {step:,}:")
+            for done in range(0, args.soak, step):
+                for who, call in mixed:
+                    run(users[who], step // len(mixed), call)
+                print(f"  after {done + step:>8,}: " + ", ".join(f"{rss_mb(p):.0f}" for p in workers), flush=True)
     finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
+        if server:
+            server.terminate()
+            server.wait(30)
         print(f"server log: {log_path}")
         shutil.rmtree(instance, ignore_errors=True)
+        if drop:
+            drop()
 
 
 if __name__ == "__main__":

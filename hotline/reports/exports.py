@@ -15,19 +15,19 @@ from hotline.accounts.privacy import PersonalData
 from hotline.errors import InputError
 from hotline.taxonomy import Taxonomy
 from hotline.tickets import lifecycle
-from hotline.tickets.queries import TicketFilter, list_tickets
+from hotline.tickets.queries import COUNT_CAP, TicketFilter, list_tickets
 from hotline.timeutil import iso_local
 
-MAX_ROWS = 10_000
+MAX_ROWS = COUNT_CAP
 HEADER = ["工单编号", "受理时间", "状态", "业务分类", "诉求类型", "紧急程度", "市（州）", "县（市、区）", "主办单位",
           "办结时限", "办结时间", "满意度", "来电人", "来电号码", "地址", "诉求内容"]
 
 
 def export_rows(session: Session, actor: Actor, flt: TicketFilter, taxonomy: Taxonomy, *, source_ip: str | None) -> list[list[str]]:
-    _, total = list_tickets(session, actor, replace(flt, page=1, per_page=1))
-    if total > MAX_ROWS:
-        raise InputError(f"导出结果 {total} 行，超过上限 {MAX_ROWS} 行，请缩小筛选范围", code="export_too_large")
-    items, _ = list_tickets(session, actor, replace(flt, page=1, per_page=MAX_ROWS))
+    flt = replace(flt, page=1, after=None)
+    if list_tickets(session, actor, replace(flt, per_page=1)).more:  # counted up to COUNT_CAP = MAX_ROWS
+        raise InputError(f"导出结果超过上限 {MAX_ROWS} 行，请缩小筛选范围", code="export_too_large")
+    items = list_tickets(session, actor, replace(flt, per_page=MAX_ROWS)).items
     rows = []
     for t in items:
         person = PersonalData.hidden(t)  # exports are always masked

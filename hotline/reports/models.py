@@ -1,11 +1,12 @@
-"""Reports the scheduler publishes: the monthly bulletin (调度通报) and the annual progress report."""
+"""Reports the scheduler publishes: the monthly bulletin (调度通报), the annual progress report, and the
+dashboard's figures kept ready."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.orm import Base, UTCDateTime
@@ -24,3 +25,15 @@ class PublishedReport(Base):
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: the figures, as computed when published (the console and the XLSX render from them)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DashboardSnapshot(Base):
+    """The province-wide dashboard figures of one period, as the scheduler last computed them: a supervisor's
+    dashboard reads this row instead of grouping a month (or a year) of tickets on every request."""
+
+    __tablename__ = "dashboard_snapshots"
+
+    #: the period: the last 7, 30, 90 or 365 days
+    days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)

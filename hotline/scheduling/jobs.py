@@ -120,6 +120,8 @@ JOBS: tuple[Job, ...] = (
     Job("webhooks", "推送通知到各单位的短信 / 邮件网关", "hotline.notifications.delivery:deliver_due", Every(30),
         transactional=False),
     Job("feeds", "抓取到期的舆情订阅源", "hotline.sentiment.feeds:poll_due", Every(60), transactional=False),
+    Job("dashboard", "统计看板：重算全省各时段的工单量与各单位按时率（看板直接读取）",
+        "hotline.reports.dashboard:refresh_snapshots", Every(300), transactional=False),
     Job("retrain", "夜间训练候选模型，达标则启用", "hotline.training.nightly:retrain", Daily(2, 30),
         transactional=False),
     Job("bulletin", "生成上月调度通报", "hotline.reports.bulletins:publish_monthly", Daily(6, 0, day=1)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.directory.models import AgencyUnit
@@ -29,12 +29,14 @@ ticket_co_units = Table(
     "ticket_co_units",
     Base.metadata,
     Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
-    Column("unit_id", ForeignKey("agency_units.id"), primary_key=True),
+    Column("unit_id", ForeignKey("agency_units.id"), primary_key=True, index=True),  # a unit's tickets
 )
 
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    #: a unit's inbox: its tickets in the open states, without reading its closed years
+    __table_args__ = (Index("ix_tickets_lead_unit_id_status", "lead_unit_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: readable number such as 12345-20261129-00042 (day in Asia/Shanghai)
@@ -79,8 +81,8 @@ class Ticket(Base):
     county: Mapped[str | None] = mapped_column(String(32))
 
     # dispatch
-    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"), index=True)
-    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("agency_units.id"))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  #: the dashboard's unit figures
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 签收时限
     first_feedback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: 首次反馈时限
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  #: 办结时限

@@ -14,13 +14,19 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.models import PLACE_ROLES, Role
 from hotline.children.models import ChildLink
 from hotline.children.scopes import linked_items
+from hotline.directory.models import AgencyUnit
 from hotline.directory.units import get_unit
 from hotline.errors import NotFound
 from hotline.inputs import Boolean, Choice, Integer, Spec, Text
-from hotline.tickets.clocks import overdue_condition
+from hotline.tickets.clocks import CLOCKS, overdue_condition
 from hotline.tickets.lifecycle import STATUS_NAMES_ZH
 from hotline.tickets.models import Ticket, ticket_co_units
 from hotline.timeutil import utcnow
+
+
+def sees_every_ticket(actor: Actor) -> bool:
+    """Whether the actor's ticket queries are unscoped (the province's desk, supervisors, administrators)."""
+    return actor.role is not Role.AGENCY_STAFF and actor.role not in PLACE_ROLES
 
 
 def visible_tickets(actor: Actor) -> Select[tuple[Ticket]]:
@@ -58,13 +64,17 @@ FILTER_SPEC = Spec(
         Boolean(name="overdue", label="仅超期（签收、首次反馈或办结时限已过）"),
         Boolean(name="needs_review", label="仅待人工确认"),
         Boolean(name="extension_requested", label="仅延期待审批"),
+        Integer(name="after", label="从此位置往后（上一页末条的位置，翻页链接给出）", minimum=1),
         Integer(name="page", label="页码", minimum=1, maximum=100_000),
         Integer(name="per_page", label="每页条数", minimum=1, maximum=200),
     ],
     code="bad_parameter",
 )
 #: what a saved queue view may hold (the page is not part of a view)
-VIEW_KEYS = frozenset(f.name for f in FILTER_SPEC.fields) - {"page", "per_page"}
+VIEW_KEYS = frozenset(f.name for f in FILTER_SPEC.fields) - {"page", "per_page", "after"}
+#: a list counts its matches up to this many and then says "10,000+": an exact count over a province's
+#: million tickets would cost more than the page itself
+COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,11 @@ class TicketFilter:
     lead_only: bool = False
     #: "newest" | "deadline" (resolve deadline first) | "callback" (callback deadline first)
     order: str = "newest"
+    #: rows of ``LIST_COLUMNS`` and ``lead_unit_name``, what the console's list shows; exports and the API
+    #: load whole tickets
+    brief: bool = False
+    #: keyset pagination (order "newest"): the tickets older than this ticket id, the previous page's last
+    after: int | None = None
     page: int = 1
     per_page: int = 50
 
@@ -97,15 +112,34 @@ class TicketFilter:
             overdue=values["overdue"],
             needs_review=values["needs_review"],
             extension_state="requested" if values["extension_requested"] else None,
+            after=values["after"],
             page=values["page"] or 1,
             per_page=values["per_page"] or 50,
         )
 
 
-def list_tickets(
-    session: Session, actor: Actor, flt: TicketFilter, now: datetime | None = None
-) -> tuple[list[Ticket], int]:
-    """A page of tickets (newest first) and the total count, through the same unit scoping."""
+#: what a row of the console's ticket list shows (templates/tickets/list.html), and the clocks' deadlines
+LIST_COLUMNS = (Ticket.id, Ticket.number, Ticket.status, Ticket.urgency, Ticket.needs_review, Ticket.category, Ticket.prefecture,
+                Ticket.county, Ticket.lead_unit_id, Ticket.text, Ticket.extension_state, Ticket.supervision_count,
+                Ticket.callback_due_at, *(getattr(Ticket, c.due) for c in CLOCKS))
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    #: tickets, or rows of ``LIST_COLUMNS`` for a ``brief`` filter
+    items: list[Any]
+    #: the matching tickets, counted up to ``COUNT_CAP``; ``more``: there are more than that
+    total: int
+    more: bool
+    #: ``after`` for the next page (order "newest"), None on the last page
+    next_after: int | None
+
+
+def list_tickets(session: Session, actor: Actor, flt: TicketFilter, now: datetime | None = None) -> TicketPage:
+    """A page of tickets through the actor's unit scoping, and their count up to ``COUNT_CAP``.
+
+    Order "newest" pages by keyset (``after``: the id the previous page ended at), so every page costs the
+    same whatever its depth; ``page`` (OFFSET) stays for the API's existing callers."""
     stmt = visible_tickets(actor)
     if flt.status:
         stmt = stmt.where(Ticket.status == flt.status)
@@ -127,11 +161,24 @@ def list_tickets(
         stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
     if flt.overdue:
         stmt = stmt.where(overdue_condition(now or utcnow()))
-    total = session.scalar(stmt.with_only_columns(func.count(Ticket.id)).order_by(None)) or 0
+    capped = stmt.with_only_columns(Ticket.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(capped)) or 0
     order = {
         "newest": (Ticket.id.desc(),),
         "deadline": (Ticket.resolve_due_at.asc(), Ticket.id),
         "callback": (Ticket.callback_due_at.asc(), Ticket.id),
     }[flt.order]
-    page = session.scalars(stmt.order_by(*order).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)).all()
-    return list(page), total
+    if flt.after is not None and flt.order == "newest":
+        stmt = stmt.where(Ticket.id < flt.after)
+    else:
+        stmt = stmt.offset((flt.page - 1) * flt.per_page)
+    # one row more than the page tells whether there is a next page
+    stmt = stmt.order_by(*order).limit(flt.per_page + 1)
+    if flt.brief:  # plain rows, not tracked entities: a third of the cost of a page of 50
+        rows = list(session.execute(stmt.with_only_columns(*LIST_COLUMNS, AgencyUnit.name.label("lead_unit_name"))
+                                    .join_from(Ticket, AgencyUnit, AgencyUnit.id == Ticket.lead_unit_id, isouter=True)))
+    else:
+        rows = list(session.scalars(stmt))
+    items = rows[: flt.per_page]
+    next_after = items[-1].id if len(rows) > flt.per_page and flt.order == "newest" else None
+    return TicketPage(items, min(counted, COUNT_CAP), counted > COUNT_CAP, next_after)

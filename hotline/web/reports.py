@@ -12,6 +12,7 @@ from hotline.accounts.actor import Actor
 from hotline.accounts.models import Role
 from hotline.errors import HotlineError
 from hotline.reports import bulletins, exports, workbook
+from hotline.reports.dashboard import PERIODS
 from hotline.reports.dashboard import dashboard as figures
 from hotline.timeutil import SHANGHAI, utcnow
 from hotline.web import runtime
@@ -21,14 +22,13 @@ from hotline.web.sessions import console_view
 
 bp = Blueprint("reports", __name__, url_prefix="/console")
 REPORT_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-PERIODS = ("7", "30", "90", "365")
 
 
 @bp.get("/dashboard")
 @console_view(roles=REPORT_ROLES, readonly=True)
 def dashboard(db: Session, actor: Actor) -> Any:
     days = request.args.get("days", "30")
-    data = figures(db, actor, days=int(days) if days in PERIODS else 30)
+    data = figures(db, actor, days=int(days) if days in {str(d) for d in PERIODS} else 30)
     return render_template("reports/dashboard.html", data=data, now=utcnow())
 
 

@@ -3,7 +3,9 @@ views, the agency inbox and the callback queue."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
@@ -77,11 +79,16 @@ def ticket_action(db: Session, actor: Actor, number: str, name: str) -> Any:
 
 def _list_page(db: Session, actor: Actor, title: str, flt: queries.TicketFilter, *, status: int = 200,
                **extra: Any) -> Any:
-    items, total = queries.list_tickets(db, actor, flt)
+    found = queries.list_tickets(db, actor, replace(flt, brief=True))
+    kept = {k: v for k, v in request.args.items() if k not in ("after", "page")}  # the same filters
+    if found.next_after is not None:
+        extra["next_url"] = "?" + urlencode({**kept, "after": found.next_after})
+    if flt.after or flt.page > 1:
+        extra["first_url"] = "?" + urlencode(kept)
     extra.setdefault("with_countdown", False)
     extra.setdefault("callback", False)
     extra.setdefault("filters", False)
-    page = render_template("tickets/list.html", title=title, items=items, total=total, flt=flt, now=utcnow(),
+    page = render_template("tickets/list.html", title=title, found=found, items=found.items, flt=flt, now=utcnow(),
                            **extra)
     return page, status
 

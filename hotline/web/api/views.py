@@ -106,10 +106,12 @@ def create_ticket(actor: Actor) -> Any:
 @api_view(readonly=True)
 def list_tickets(session: Session, actor: Actor) -> Any:
     flt = queue_filter(request.args)
-    items, total = queries.list_tickets(session, actor, flt)
+    found = queries.list_tickets(session, actor, flt)
     return jsonify({
-        "items": [ticket_json(t, PersonalData.hidden(t)) for t in items],
-        "total": total,
+        "items": [ticket_json(t, PersonalData.hidden(t)) for t in found.items],
+        "total": found.total,
+        "total_capped": found.more,
+        "next_after": found.next_after,
         "page": flt.page,
         "per_page": flt.per_page,
     })

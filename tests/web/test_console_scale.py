@@ -1,0 +1,111 @@
+"""What keeps the console fast at a million tickets, checked for behaviour: the list pages by keyset and counts
+only up to a cap, and the dashboard reads the scheduler's snapshot while it is fresh (and only then)."""
+
+import re
+from datetime import timedelta
+
+from hotline.accounts.actor import SYSTEM
+from hotline.reports.dashboard import PERIODS, dashboard, ticket_figures
+from hotline.reports.models import DashboardSnapshot
+from hotline.scheduling.runner import run_due
+from hotline.tickets import queries
+from hotline.timeutil import utcnow
+
+CALL = {
+    "caller_name": "赵敏", "caller_phone": "13912345678", "text": "来电人反映邻居家孩子父母外出务工，孩子常一个人在家。",
+    "category": "guardianship", "kind": "report", "urgency": "urgent", "prefecture": "长春市", "county": "农安县",
+    "decision": "dispatch",
+}
+
+
+def take_calls(desk, n: int, **fields) -> list[str]:
+    numbers = []
+    for i in range(n):
+        resp = desk.post("/console/new", {**CALL, **fields, "text": f"{CALL['text']}（第{i}次来电）"})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+        numbers.append(resp.headers["Location"].rsplit("/", 1)[-1])
+    return numbers
+
+
+def listed(html: str) -> list[str]:
+    section = html.split('id="ticket-list"', 1)[1]
+    return re.findall(r'href="/console/tickets/([^"]+)"', section)
+
+
+def next_link(html: str) -> str | None:
+    found = re.search(r'href="(\?[^"]*after=\d+[^"]*)">下一页', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_queue_pages_by_keyset_through_every_ticket_once_keeping_the_filters(login):
+    desk = login("operator")
+    numbers = take_calls(desk, 7)
+    take_calls(desk, 2, category="medical", kind="help")  # filtered out below
+    lead = login("supervisor")
+    seen, url, pages = [], "/console/queue?category=guardianship&per_page=3", 0
+    while url:
+        html = lead.get(url if url.startswith("/") else "/console/queue" + url).get_data(as_text=True)
+        seen += listed(html)
+        pages += 1
+        url = next_link(html)
+        if url:
+            assert "category=guardianship" in url and "per_page=3" in url
+        if pages > 1:
+            assert "回到第一页" in html
+    assert pages == 3
+    assert seen == list(reversed(numbers))  # newest first, none twice, none skipped
+
+
+def test_the_count_stops_at_the_cap_and_says_so(login, api_as, monkeypatch):
+    desk = login("operator")
+    take_calls(desk, 4)
+    lead = login("supervisor")
+    assert "共 4 张" in lead.get("/console/queue").get_data(as_text=True)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    assert "共 3+ 张" in lead.get("/console/queue").get_data(as_text=True)
+    api = api_as("supervisor")
+    body = api.get("/tickets", per_page=2).get_json()
+    assert (body["total"], body["total_capped"], len(body["items"])) == (3, True, 2)
+    rest = api.get("/tickets", per_page=2, after=body["next_after"]).get_json()
+    assert len(rest["items"]) == 2 and rest["next_after"] is None
+    # an export larger than the cap is refused rather than cut short
+    resp = lead.get("/console/export.csv", follow_redirects=True)
+    assert "text/csv" not in resp.content_type and "超过上限" in resp.get_data(as_text=True)
+
+
+def test_the_dashboard_reads_a_fresh_snapshot_and_recomputes_a_stale_one(login, state):
+    desk = login("operator")
+    take_calls(desk, 2)
+    lead = login("supervisor")
+    run_due(state, utcnow(), only=("dashboard",))
+    take_calls(desk, 1)  # after the snapshot
+    page = lead.get("/console/dashboard").get_data(as_text=True)
+    assert re.search(r"<b>2</b>工单总量", page)  # the snapshot's figure, as of its time
+    run_due(state, utcnow() - timedelta(minutes=11), only=("dashboard",))  # older than twice the interval
+    assert re.search(r"<b>3</b>工单总量", lead.get("/console/dashboard").get_data(as_text=True))
+
+
+def test_the_snapshot_holds_the_live_figures_of_its_moment(login, state):
+    desk = login("operator")
+    take_calls(desk, 3)
+    take_calls(desk, 1, category="medical", kind="help", decision="save")
+    now = utcnow()
+    run_due(state, now, only=("dashboard",))
+    with state.db.transaction(readonly=True) as session:
+        for days in PERIODS:
+            assert session.get(DashboardSnapshot, days).figures == ticket_figures(session, SYSTEM, days, now)
+        assert session.get(DashboardSnapshot, 30).figures["total"] == 4
+
+
+def test_an_overdue_ticket_settled_after_the_snapshot_leaves_the_dashboards_list(login, state):
+    desk = login("operator")
+    number = take_calls(desk, 1)[0]
+    later = utcnow() + timedelta(days=40)  # every clock of the ticket has run out
+    run_due(state, later, only=("dashboard",))
+    with state.db.transaction(readonly=True) as session:
+        assert [t.number for t in dashboard(session, SYSTEM, now=later)["overdue"]] == [number]
+    unit = login("agency_staff", "civil_affairs:长春市/农安县")
+    assert unit.post(f"/console/tickets/{number}/actions/sign", {}).status_code == 302
+    assert unit.post(f"/console/tickets/{number}/actions/resolve", {"result": "已上门核实并落实监护"}).status_code == 302
+    with state.db.transaction(readonly=True) as session:
+        assert dashboard(session, SYSTEM, now=later)["overdue"] == []

@@ -32,7 +32,13 @@ Families marked ``needs_now`` also need a present-time marker in the same senten
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+import re._constants as _sre
+import re._parser as _sre_parse
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 _CHILD = (
@@ -405,17 +411,198 @@ def _real(text: str, pattern: re.Pattern) -> bool:
     return False
 
 
+# -- prefilter: which cue patterns can match a text at all ----------------------------------------
+# Scanning the text with every pattern costs about 2 µs per pattern, and few texts match any. Each
+# pattern's possible match prefixes (its first one or two characters) are derived from its parse tree;
+# a pattern is scanned only when the text contains one of them. The derivation only ever widens (an
+# unknown element means "any continuation"), so a skipped pattern cannot match: the cues found are
+# exactly those of scanning every pattern (tests/unit/classifier/test_classifier_speed_paths.py).
+
+_PREFIX_LEN = 2
+_PREFIX_LIMIT = 4000  # above this many prefixes a pattern falls back to one-character prefixes
+_OPEN = frozenset({("", False)})  # "anything may follow": the pattern could start anywhere
+
+
+def _shrink(prefixes: set) -> set:
+    return {(s[:1], False) for s, _ in prefixes} if len(prefixes) > _PREFIX_LIMIT else prefixes
+
+
+def _concat(left: set, right: set) -> set:
+    out = set()
+    for s, complete in left:
+        if not complete or len(s) >= _PREFIX_LEN:
+            out.add((s[:_PREFIX_LEN], False))
+            continue
+        for t, t_complete in right:
+            u = s + t
+            out.add((u[:_PREFIX_LEN], False) if len(u) >= _PREFIX_LEN else (u, t_complete))
+    return _shrink(out)
+
+
+def _seq_prefixes(items) -> set:
+    cur = {("", True)}
+    for op, av in items:
+        cur = _concat(cur, _node_prefixes(op, av))
+        if all(not c or len(s) >= _PREFIX_LEN for s, c in cur):
+            break
+    return cur
+
+
+def _node_prefixes(op, av) -> set:
+    if op is _sre.LITERAL:
+        return {(chr(av), True)}
+    if op is _sre.IN:
+        chars = set()
+        for o, a in av:
+            if o is _sre.LITERAL:
+                chars.add(chr(a))
+            elif o is _sre.RANGE and a[1] - a[0] <= 200:
+                chars.update(chr(c) for c in range(a[0], a[1] + 1))
+            else:  # negated sets, categories (\w, \s), wide ranges
+                return set(_OPEN)
+        return {(c, True) for c in chars}
+    if op is _sre.BRANCH:
+        out = set()
+        for alt in av[1]:
+            out |= _seq_prefixes(alt)
+        return _shrink(out)
+    if op is _sre.SUBPATTERN:
+        return _seq_prefixes(av[3]) if not (av[1] or av[2]) else set(_OPEN)  # inline flags: give up
+    if op is _sre.ATOMIC_GROUP:
+        return _seq_prefixes(av)
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+        # lo .. lo + _PREFIX_LEN repetitions are enough: further ones only add to prefixes that are
+        # already _PREFIX_LEN long, or (a body that can match nothing) equal fewer repetitions
+        lo, hi, body = av[0], av[1], _seq_prefixes(av[2])
+        out, r, n = set(), {("", True)}, 0
+        while True:
+            if n >= lo:
+                out |= r
+            if n >= hi or n >= lo + _PREFIX_LEN:
+                break
+            r, n = _concat(r, body), n + 1
+        return _shrink(out)
+    if op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT):
+        return {("", True)}  # zero width; ignoring the condition only widens
+    return set(_OPEN)  # ANY, NOT_LITERAL, CATEGORY, group references, anything else
+
+
+def match_prefixes(pattern: re.Pattern) -> frozenset[str]:
+    """Strings one of which every match of ``pattern`` starts with ("" = it may start anywhere)."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return frozenset({""})
+    try:  # re._parser is CPython's own parser: should it ever change, scan with the pattern as before
+        return frozenset(s for s, _ in _seq_prefixes(_sre_parse.parse(pattern.pattern)))
+    except Exception:  # noqa: BLE001
+        return frozenset({""})
+
+
+class _CueIndex:
+    """Character / bigram -> bit mask of the cue patterns a match could start with it."""
+
+    def __init__(self, specs: tuple[CueSpec, ...]):
+        self.specs = specs
+        self.always = 0
+        self.by_char: dict[str, int] = {}
+        self.by_bigram: dict[str, int] = {}
+        for k, spec in enumerate(specs):
+            prefixes = match_prefixes(spec.pattern)
+            if "" in prefixes:
+                self.always |= 1 << k
+                continue
+            for s in prefixes:
+                table = self.by_char if len(s) == 1 else self.by_bigram
+                table[s] = table.get(s, 0) | 1 << k
+        self.always_list = _bits(self.always)
+        self.char_specs = {c: tuple(_bits(m)) for c, m in self.by_char.items()}
+        self.bigram_specs = {b: tuple(_bits(m | self.by_char.get(b[0], 0))) for b, m in self.by_bigram.items()}
+
+    def candidates(self, text: str) -> list[int]:
+        """Indices (in order) of the specs whose pattern may match ``text``."""
+        mask = self.always
+        for bits in filter(None, map(self.by_char.get, set(text))):
+            mask |= bits
+        for bits in filter(None, map(self.by_bigram.get, set(map(str.__add__, text, text[1:])))):
+            mask |= bits
+        return _bits(mask)
+
+    def matches(self, text: str) -> Iterator[tuple[int, Iterable[re.Match]]]:
+        """(spec index, its matches) in spec order, as ``pattern.finditer(text)`` gives them: a pattern
+        is tried only where one of its prefixes starts (``pattern.match(text, pos)`` sees the whole text,
+        so look-behinds and anchors behave as in a scan), and a match resumes the scan at its end."""
+        starts: defaultdict[int, list[int]] = defaultdict(list)
+        for k in self.always_list:
+            starts[k] = []
+        # per position: the specs of its bigram (which include those of its first character), else
+        # those of its character alone; map() stops at the shorter bigram sequence before taking the
+        # last character's entry from per_char, which the chain then yields for the last position
+        per_char = map(self.char_specs.get, text, itertools.repeat(()))
+        per_position = map(self.bigram_specs.get, map(str.__add__, text, text[1:]), per_char)
+        for i, ks in filter(_second, enumerate(itertools.chain(per_position, per_char))):
+            for k in ks:
+                starts[k].append(i)
+        for k in sorted(starts):
+            pattern = self.specs[k].pattern
+            if self.always >> k & 1:
+                yield k, pattern.finditer(text)
+            else:
+                yield k, _matches_at(pattern, text, starts[k])
+
+
+_second = operator.itemgetter(1)
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _matches_at(pattern: re.Pattern, text: str, positions: list[int]) -> list[re.Match]:
+    """``pattern.finditer(text)`` for a pattern that cannot match the empty string and can only start
+    at ``positions`` (ascending)."""
+    out, end = [], 0
+    for i in positions:
+        if i >= end:
+            m = pattern.match(text, i)
+            if m is not None:
+                out.append(m)
+                end = m.end()
+    return out
+
+
+_INDEX: _CueIndex | None = None
+
+
+def _cue_index() -> _CueIndex:
+    global _INDEX
+    if _INDEX is None or _INDEX.specs is not CUES:
+        _INDEX = _CueIndex(CUES)
+    return _INDEX
+
+
+_HYPO_BY_FAMILY = {"self_harm": _HYPO_SELF_HARM, "sold": _HYPO_HEARSAY, "bought": _HYPO_HEARSAY}
+
+
 def find_emergency_cues(text: str) -> list[Cue]:
     """Emergency cues in a normalised text (see the module docstring); empty when there are none."""
     if _PRAISE.search(text) or _SAFE.search(text):
         return []
     found: list[Cue] = []
-    back = _BACK.search(text)
-    opening = _OPENING_VETO.search(text) is not None
-    custody = _CUSTODY.search(text) is not None and not _RELEASED.search(text)
-    for spec in CUES:
-        hypo = {"self_harm": _HYPO_SELF_HARM, "sold": _HYPO_HEARSAY, "bought": _HYPO_HEARSAY}.get(spec.family, _HYPO)
-        for m in spec.pattern.finditer(text):
+    index = _cue_index()
+    specs = index.specs
+    back = opening = custody = None
+    for k, matches in index.matches(text):
+        spec = specs[k]
+        hypo = _HYPO_BY_FAMILY.get(spec.family, _HYPO)
+        for m in matches:
+            if back is None:  # text-wide findings, needed only once a pattern matched
+                back = _BACK.search(text)
+                opening = _OPENING_VETO.search(text) is not None
+                custody = _CUSTODY.search(text) is not None and not _RELEASED.search(text)
             c0, c1 = _bounds(text, m.start(), _CLAUSE)
             clause = text[c0:c1]
             if _NEG.search(text[max(c0, m.start() - 4) : m.start()]) or _NEG_GAP.search(text[max(c0, m.start() - 8) : m.start()]):

@@ -4,6 +4,7 @@ figures as ratios of PostgreSQL's measured in the same run.
 
     python bench/workers.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/workers.py --postgres URL --workers 4 --levels 1,4,16,64 --per-client 25
+    python bench/workers.py --postgres URL --scaling 1,2      # PostgreSQL: throughput of 2 workers / 1
 
 ``--postgres`` names a server and a database to connect to; the script creates a scratch database
 ``hotline_bench_workers_<pid>`` (``--scratch``) beside it and drops it at the end. The intake rate limit per token is lifted
@@ -124,8 +125,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--levels", default="1,4,16,32,64", help="concurrent clients, comma-separated")
     parser.add_argument("--per-client", type=int, default=20, help="tickets each client posts per level")
+    parser.add_argument("--scaling", help="worker counts to compare on PostgreSQL alone (e.g. 1,2), 16 clients")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
+    if args.scaling:
+        scaling(args)
+        return
 
     results: dict[str, list[dict]] = {}
     pg_url, drop = postgres_scratch(args.postgres, args.scratch)
@@ -158,6 +163,31 @@ def main() -> None:
     else:
         print(f"SQLite stops being enough at {first_worse} concurrent intake clients "
               "(first level with errors, < 0.8× PostgreSQL's throughput or > 1.5× its p95)")
+
+
+def scaling(args: argparse.Namespace) -> None:
+    """Intake throughput on PostgreSQL with each worker count, as a ratio of the first (same run)."""
+    counts = [int(x) for x in args.scaling.split(",")]
+    results = []
+    for workers in counts:
+        pg_url, drop = postgres_scratch(args.postgres, f"{args.scratch}_{workers}")
+        try:
+            server = Server(pg_url, workers, args.threads)
+            try:
+                run_level(server, 4, 5, "warm")
+                for _ in range(workers * 2):  # every worker has loaded its model
+                    run_level(server, 8, 2, f"warm-{_}")
+                results.append(run_level(server, 16, args.per_client, f"w{workers}"))
+            finally:
+                server.stop()
+        finally:
+            drop()
+    first = results[0]["per_s"]
+    print(f"PostgreSQL intake, 16 clients × {args.per_client} tickets, {args.threads} threads per worker, "
+          f"client and database on the same {os.cpu_count()} cores")
+    for workers, r in zip(counts, results, strict=True):
+        print(f"  {workers} worker(s): {r['per_s']:7.1f} tickets/s  p95 {r['p95_ms']:6.0f} ms  errors {_errors(r)}  "
+              f"×{r['per_s'] / first:.2f} of {counts[0]} worker(s)")
 
 
 def _errors(result: dict) -> str:

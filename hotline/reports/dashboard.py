@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, case, cast, func, or_, select, text
+from sqlalchemy import Date, Select, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import SYSTEM, Actor
@@ -16,7 +16,7 @@ from hotline.reports.models import DashboardSnapshot
 from hotline.sentiment.leads import lead_figures
 from hotline.tickets.clocks import is_overdue, overdue_condition
 from hotline.tickets.models import Ticket
-from hotline.tickets.queries import sees_every_ticket, visible_tickets
+from hotline.tickets.queries import brief, sees_every_ticket, visible_tickets
 from hotline.timeutil import SHANGHAI, utcnow
 
 if TYPE_CHECKING:
@@ -66,11 +66,10 @@ def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime |
     fresh = snapshot is not None and timedelta(0) <= now - snapshot.computed_at <= timedelta(seconds=2 * SNAPSHOT_SECONDS)
     figures = snapshot.figures if fresh else ticket_figures(session, actor, days, now)
     if fresh:  # the snapshot's overdue tickets, as they are now (one settled since is left out)
-        late = session.scalars(visible_tickets(actor).where(Ticket.id.in_(figures["overdue_ids"]))
-                               .order_by(Ticket.resolve_due_at, Ticket.id)).all()
-        late = [t for t in late if is_overdue(t, now)]
+        stmt = visible_tickets(actor).where(Ticket.id.in_(figures["overdue_ids"])).order_by(*OVERDUE_ORDER)
+        late = [t for t in session.execute(brief(stmt)) if is_overdue(t, now)]
     else:
-        late = overdue(session, actor, now)
+        late = list(session.execute(brief(overdue_query(actor, now))))
     return {
         **figures,
         "days": days,
@@ -156,11 +155,13 @@ def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime,
     return [UnitFigures(name, *(int(v or 0) for v in rest)) for name, *rest in session.execute(stmt).all()]
 
 
+#: the overdue lists' order: the longest overdue first
+OVERDUE_ORDER = (Ticket.resolve_due_at, Ticket.id)
+
+
+def overdue_query(actor: Actor, now: datetime, limit: int = 100) -> Select[tuple[Ticket]]:
+    return visible_tickets(actor).where(overdue_condition(now)).order_by(*OVERDUE_ORDER).limit(limit)
+
+
 def overdue(session: Session, actor: Actor, now: datetime, limit: int = 100) -> list[Ticket]:
-    stmt = (
-        visible_tickets(actor)
-        .where(overdue_condition(now))
-        .order_by(Ticket.resolve_due_at, Ticket.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+    return list(session.scalars(overdue_query(actor, now, limit)))

@@ -21,6 +21,7 @@ runs, latencies are lower bounds of what a separate client would see.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -178,9 +180,15 @@ def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:
     lat: list[float] = []
     errors: Counter = Counter()
 
+    mine, handed = threading.local(), itertools.count()
+
     def one(i: int) -> None:
+        # one session per client thread: a session shared by two threads opens extra connections, and
+        # waitress stops accepting at its connection limit
+        if not hasattr(mine, "session"):
+            mine.session = sessions[next(handed) % len(sessions)]
         t0 = time.perf_counter()
-        resp = call(sessions[i % len(sessions)], i)
+        resp = call(mine.session, i)
         lat.append((time.perf_counter() - t0) * 1000)
         if resp.status_code != 200:
             errors[resp.status_code] += 1
@@ -246,7 +254,7 @@ def main() -> None:
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         users = {name: [login(base, name) for _ in range(args.users)] for name in ("lead", "desk", "unit")}
         rng = random.Random(1)

@@ -10,7 +10,7 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import insert, select, update
@@ -38,7 +38,11 @@ def lock_grouping(session: Session) -> None:
 
 def stamp(text: str, title: str | None, published_at: datetime, prefecture: str | None, county: str | None,
           category: str | None, author: str | None) -> int:
-    """A checksum of what an item's fingerprint is computed from."""
+    """A checksum of what an item's fingerprint is computed from. The time is taken in UTC: an item just
+    posted carries its sender's zone, the same item read back from the database carries UTC, and both must
+    give one stamp (else a fingerprint not in ``FINGERPRINTS`` could never be found again)."""
+    if published_at.tzinfo is not None:
+        published_at = published_at.astimezone(UTC)
     basis = "\x1f".join(str(v) for v in (text, title, published_at, prefecture, county, category, author))
     return zlib.crc32(basis.encode("utf-8")) & 0x7FFFFFFF
 
@@ -78,6 +82,17 @@ class FingerprintCache:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
+            return found
+
+    def get_many(self, keys: Sequence[tuple[int, int]]) -> list[Fingerprint | None]:
+        """``[get(key) for key in keys]`` under one acquisition of the lock (an item's candidates at once)."""
+        with self._lock:
+            entries, found = self._entries, []
+            for key in keys:
+                fp = entries.get(key)
+                if fp is not None:
+                    entries.move_to_end(key)
+                found.append(fp)
             return found
 
     def put(self, key: tuple[int, int], fp: Fingerprint) -> None:
@@ -121,13 +136,16 @@ class _Batch:
         return list(self.session.execute(stmt))
 
     def candidates(self, fp: Fingerprint) -> list[tuple[str, Fingerprint]]:
-        refs = [(event, ref, FINGERPRINTS.get(ref)) for event, ref in self.index.candidates(fp)]
+        pairs = self.index.candidates(fp)
+        refs = [(event, ref, found) for (event, ref), found in zip(
+            pairs, FINGERPRINTS.get_many([ref for _, ref in pairs]), strict=True)]
         missing = [ref[0] for _, ref, found in refs if found is None]
         if missing:
             loaded = {}
             for row in self.session.scalars(select(SentimentItem).where(SentimentItem.id.in_(missing))):
-                loaded[(row.id, _stored_stamp(row))] = found = stored_fingerprint(row)
-                FINGERPRINTS.put((row.id, _stored_stamp(row)), found)
+                key = (row.id, _stored_stamp(row))
+                loaded[key] = found = stored_fingerprint(row)
+                FINGERPRINTS.put(key, found)
             refs = [(event, ref, found or loaded.get(ref)) for event, ref, found in refs]
         # a ref not found: the item changed since it was indexed (never in normal use)
         return [(event, found) for event, _, found in refs if found is not None]

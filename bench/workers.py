@@ -165,10 +165,32 @@ def main() -> None:
               "(first level with errors, < 0.8× PostgreSQL's throughput or > 1.5× its p95)")
 
 
+def run_reads(server: Server, clients: int, per_client: int) -> dict:
+    """GET /api/v1/tickets (50 whole tickets as JSON): the application's work, little of the database's."""
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+
+    def client(_: int) -> None:
+        http = requests.Session()
+        for _ in range(per_client):
+            started = time.perf_counter()
+            resp = http.get(f"{server.url}/api/v1/tickets?per_page=50", timeout=60,
+                            headers={"Authorization": f"Bearer {server.token}"})
+            latencies.append(time.perf_counter() - started)
+            statuses[str(resp.status_code)] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    took = time.perf_counter() - started
+    return {"per_s": statuses.get("200", 0) / took, "p95_ms": statistics.quantiles(latencies, n=100)[94] * 1000,
+            "errors": {k: v for k, v in statuses.items() if k != "200"}}
+
+
 def scaling(args: argparse.Namespace) -> None:
-    """Intake throughput on PostgreSQL with each worker count, as a ratio of the first (same run)."""
+    """Intake and list throughput on PostgreSQL with each worker count, as ratios of the first (same run)."""
     counts = [int(x) for x in args.scaling.split(",")]
-    results = []
+    results: dict[str, list[dict]] = {"intake (POST /tickets)": [], "list (GET /tickets, 50 tickets)": []}
     for workers in counts:
         pg_url, drop = postgres_scratch(args.postgres, f"{args.scratch}_{workers}")
         try:
@@ -177,17 +199,20 @@ def scaling(args: argparse.Namespace) -> None:
                 run_level(server, 4, 5, "warm")
                 for _ in range(workers * 2):  # every worker has loaded its model
                     run_level(server, 8, 2, f"warm-{_}")
-                results.append(run_level(server, 16, args.per_client, f"w{workers}"))
+                results["intake (POST /tickets)"].append(run_level(server, 16, args.per_client, f"w{workers}"))
+                run_reads(server, 8, 4)
+                results["list (GET /tickets, 50 tickets)"].append(run_reads(server, 16, args.per_client))
             finally:
                 server.stop()
         finally:
             drop()
-    first = results[0]["per_s"]
-    print(f"PostgreSQL intake, 16 clients × {args.per_client} tickets, {args.threads} threads per worker, "
+    print(f"PostgreSQL, 16 clients × {args.per_client} requests, {args.threads} threads per worker, "
           f"client and database on the same {os.cpu_count()} cores")
-    for workers, r in zip(counts, results, strict=True):
-        print(f"  {workers} worker(s): {r['per_s']:7.1f} tickets/s  p95 {r['p95_ms']:6.0f} ms  errors {_errors(r)}  "
-              f"×{r['per_s'] / first:.2f} of {counts[0]} worker(s)")
+    for name, runs in results.items():
+        first = runs[0]["per_s"]
+        for workers, r in zip(counts, runs, strict=True):
+            print(f"  {name:32s} {workers} worker(s): {r['per_s']:7.1f} req/s  p95 {r['p95_ms']:6.0f} ms  "
+                  f"errors {_errors(r)}  ×{r['per_s'] / first:.2f} of {counts[0]} worker(s)")
 
 
 def _errors(result: dict) -> str:

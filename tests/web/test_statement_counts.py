@@ -83,3 +83,13 @@ def test_live_triage_runs_the_same_statements_whatever_the_callers_history(login
                                                            headers={"X-CSRF-Token": desk.csrf}))
     assert len(many) == len(few), (len(few), len(many), many)
     assert few  # the page did read the database
+
+
+def test_the_api_list_runs_the_same_statements_for_3_and_for_25_tickets(login, state, api_as):
+    desk = login("operator")
+    api = api_as("supervisor")
+    take_calls(desk, 3)
+    few = statements_for(state, lambda: api.get("/tickets", per_page=50))
+    take_calls(desk, 22)
+    many = statements_for(state, lambda: api.get("/tickets", per_page=50))
+    assert len(many) == len(few), (len(few), len(many), many)

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, make_url, text
+from workers import free_port, postgres_scratch  # bench/ is the script's own folder
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
@@ -64,14 +65,6 @@ PREDICTED = json.dumps({
     "explanation": {"category": [["留守", 0.41], ["奶奶", 0.22], ["务工", 0.19], ["父母", 0.12], ["政策", 0.05]],
                     "urgency": [["咨询", 0.31], ["关爱", 0.18]], "kind": [["想", 0.2], ["咨询", 0.3]],
                     "cues": [], "place": "农安县"}}, ensure_ascii=False)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def hotline(*args: str, env: dict) -> str:
@@ -197,20 +190,6 @@ def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:
     with ThreadPoolExecutor(len(sessions)) as pool:
         list(pool.map(one, range(total)))
     return time.perf_counter() - t0, lat, errors
-
-
-def postgres_scratch(url: str, name: str):  # noqa: ANN201
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def main() -> None:

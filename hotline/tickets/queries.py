@@ -159,6 +159,8 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, now: datetim
         stmt = select(Ticket).where(Ticket.lead_unit_id == actor.unit_id)
     else:
         stmt = visible_tickets(actor)
+        if flt.lead_only:
+            stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
     if flt.status:
         stmt = stmt.where(Ticket.status == flt.status)
     if flt.category:
@@ -175,8 +177,6 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, now: datetim
         stmt = stmt.where(Ticket.status.in_(flt.statuses))
     if flt.extension_state:
         stmt = stmt.where(Ticket.extension_state == flt.extension_state)
-    if flt.lead_only and actor.role is not Role.AGENCY_STAFF:
-        stmt = stmt.where(Ticket.lead_unit_id == actor.unit_id)
     if flt.overdue:
         stmt = stmt.where(overdue_condition(now or utcnow()))
     capped = stmt.with_only_columns(Ticket.id).order_by(None).limit(COUNT_CAP + 1).subquery()

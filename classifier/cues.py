@@ -503,28 +503,19 @@ class _CueIndex:
     def __init__(self, specs: tuple[CueSpec, ...]):
         self.specs = specs
         self.always = 0
-        self.by_char: dict[str, int] = {}
-        self.by_bigram: dict[str, int] = {}
+        by_char: dict[str, int] = {}
+        by_bigram: dict[str, int] = {}
         for k, spec in enumerate(specs):
             prefixes = match_prefixes(spec.pattern)
             if "" in prefixes:
                 self.always |= 1 << k
                 continue
             for s in prefixes:
-                table = self.by_char if len(s) == 1 else self.by_bigram
+                table = by_char if len(s) == 1 else by_bigram
                 table[s] = table.get(s, 0) | 1 << k
         self.always_list = _bits(self.always)
-        self.char_specs = {c: tuple(_bits(m)) for c, m in self.by_char.items()}
-        self.bigram_specs = {b: tuple(_bits(m | self.by_char.get(b[0], 0))) for b, m in self.by_bigram.items()}
-
-    def candidates(self, text: str) -> list[int]:
-        """Indices (in order) of the specs whose pattern may match ``text``."""
-        mask = self.always
-        for bits in filter(None, map(self.by_char.get, set(text))):
-            mask |= bits
-        for bits in filter(None, map(self.by_bigram.get, set(map(str.__add__, text, text[1:])))):
-            mask |= bits
-        return _bits(mask)
+        self.char_specs = {c: tuple(_bits(m)) for c, m in by_char.items()}
+        self.bigram_specs = {b: tuple(_bits(m | by_char.get(b[0], 0))) for b, m in by_bigram.items()}
 
     def matches(self, text: str) -> Iterator[tuple[int, Iterable[re.Match]]]:
         """(spec index, its matches) in spec order, as ``pattern.finditer(text)`` gives them: a pattern

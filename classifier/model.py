@@ -67,10 +67,7 @@ class _Head:
 
     def evidence(self, row: tuple[np.ndarray, np.ndarray], label, top: int, names: list[str]) -> list[tuple[str, float]]:
         """:meth:`contributions` with each feature index replaced by its name (``names``)."""
-        if self.coef is None:
-            return []
-        idx, contrib = self._top(row, label, top)
-        return [(names[j], c) for j, c in zip(idx, contrib, strict=True) if c > 0]
+        return [(names[j], c) for j, c in self.contributions(row, label, top)]
 
     def _weights(self, label) -> np.ndarray:
         w = self._label_weights.get(label)

@@ -275,23 +275,8 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
     # cached: the classifier and the story fingerprint of one sentiment batch segment the same texts
-    drop, kept = _dropped(), _KEPT
-    out = []
-    for t in _cut(text):
-        if t in drop:
-            continue
-        keep = kept.get(t)
-        if keep is None:
-            if len(kept) >= 65536:
-                kept.clear()
-            keep = kept[t] = _keep(t)
-        if keep:
-            out.append(t)
-    return tuple(out)
-
-
-#: token -> _keep(token), memoised in a plain dict (cheaper per look-up than lru_cache); bounded
-_KEPT: dict[str, bool] = {}
+    drop = _dropped()
+    return tuple(t for t in _cut(text) if t not in drop and _keep(t))
 
 
 @lru_cache(maxsize=1)

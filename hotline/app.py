@@ -35,6 +35,9 @@ def create_app(overrides: Mapping[str, object] | None = None, *, runtime: Runtim
         SESSION_COOKIE_PATH="/",  # __Host- cookies must have Path=/ and no Domain (SESS-1)
         PREFERRED_URL_SCHEME="https" if settings.secure_cookies else "http",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        # the cookie is sent again when the session changes (login, the idle clock each minute), not on
+        # every response: the absolute 12-hour timeout is kept in the session itself
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["hotline"] = runtime

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
@@ -62,7 +62,7 @@ def _watermark(session: Session, user_id: int) -> int:
     return session.scalar(select(ReadMark.read_before).where(ReadMark.user_id == user_id)) or 0
 
 
-def _unread(user_id: int, watermark: int, now: datetime) -> ColumnElement[bool]:
+def _unread(user_id: int, watermark: int | ColumnElement[int], now: datetime) -> ColumnElement[bool]:
     read = exists().where(NotificationRead.user_id == user_id, NotificationRead.notification_id == Notification.id)
     return and_(Notification.id > watermark, Notification.created_at >= now - HORIZON, ~read)
 
@@ -83,24 +83,35 @@ def list_notifications(session: Session, actor: Actor, *, page: int = 1, per_pag
     return InboxPage(items, page, per_page, has_next)
 
 
+def _unread_ids(actor: Actor, now: datetime, cap: int) -> Select[tuple[int]]:
+    """The ids of the actor's unread notifications, up to ``cap`` (one bounded index scan); the user's
+    watermark is read inside the same statement."""
+    user_id = _person(actor)
+    watermark = func.coalesce(select(ReadMark.read_before).where(ReadMark.user_id == user_id).scalar_subquery(), 0)
+    return select(Notification.id).where(visible_to(actor), _unread(user_id, watermark, now)).limit(cap)
+
+
 def unread_count(session: Session, actor: Actor, *, now: datetime | None = None, cap: int = UNREAD_CAP) -> int:
-    """How many of the actor's notifications are unread, counting up to ``cap`` (one bounded index scan)."""
-    user_id, now = _person(actor), now or utcnow()
-    unread = (select(Notification.id).where(visible_to(actor), _unread(user_id, _watermark(session, user_id), now))
-              .limit(cap).subquery())
+    """How many of the actor's notifications are unread, counting up to ``cap``."""
+    unread = _unread_ids(actor, now or utcnow(), cap).subquery()
     return session.scalar(select(func.count()).select_from(unread)) or 0
+
+
+def _latest(actor: Actor, now: datetime) -> Select[tuple[int | None]]:
+    return select(func.max(Notification.id)).where(visible_to(actor), Notification.created_at >= now - HORIZON)
 
 
 def latest_id(session: Session, actor: Actor, *, now: datetime | None = None) -> int:
     """The newest notification the actor can see (within the horizon): what the header's poll compares."""
-    now = now or utcnow()
-    return session.scalar(select(func.max(Notification.id)).where(
-        visible_to(actor), Notification.created_at >= now - HORIZON)) or 0
+    return session.scalar(_latest(actor, now or utcnow())) or 0
 
 
 def summary(session: Session, actor: Actor, *, now: datetime | None = None) -> dict[str, int]:
-    """``{"unread": n, "latest_id": m}`` for the header's badge."""
-    return {"unread": unread_count(session, actor, now=now), "latest_id": latest_id(session, actor, now=now)}
+    """``{"unread": n, "latest_id": m}`` for the header's badge, in one statement (every page shows it)."""
+    now = now or utcnow()
+    unread = select(func.count()).select_from(_unread_ids(actor, now, UNREAD_CAP).subquery()).scalar_subquery()
+    row = session.execute(select(unread, _latest(actor, now).scalar_subquery())).one()
+    return {"unread": row[0] or 0, "latest_id": row[1] or 0}
 
 
 def _insert_ignore(session: Session, model: type, values: dict[str, Any]) -> None:

@@ -41,8 +41,12 @@ def _badge() -> dict[str, int] | None:
     actor, found = g.get("actor"), None
     if actor is not None and actor.kind == "user":
         try:
-            with runtime().db.transaction(readonly=True) as db:
-                found = inbox.summary(db, actor)
+            reading = g.get("read_session")  # a read-only page's own unit of work, when it is one
+            if reading is not None:
+                found = inbox.summary(reading, actor)
+            else:  # a write must not share its transaction with the badge (nor fail with it)
+                with runtime().db.transaction(readonly=True) as db:
+                    found = inbox.summary(db, actor)
         except Exception:  # the page still renders (an error page may be rendering because the database failed)
             log.warning("notification badge unavailable", exc_info=True)
     g.notification_badge = found

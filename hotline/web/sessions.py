@@ -33,6 +33,7 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 #: and leave the idle clock alone: the 30-minute idle timeout still ends a session nobody touches
 POLL_HEADER = "X-Hotline-Poll"
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
+SEEN_RESOLUTION_SECONDS = 60
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # C0 controls, DEL and whitespace: browsers drop tabs and newlines from URLs ("/\t/evil" -> "//evil")
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
@@ -99,7 +100,9 @@ def _session_user(db: Session) -> User | None:
     if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
         session.clear()
         return None
-    if request.headers.get(POLL_HEADER) != "1":  # a page's background poll is not the person's activity
+    # a page's background poll is not the person's activity; a minute's precision is enough for the idle
+    # clock, and an unchanged session is not signed and sent again (SESSION_REFRESH_EACH_REQUEST is off)
+    if request.headers.get(POLL_HEADER) != "1" and now - session.get("seen", 0) >= SEEN_RESOLUTION_SECONDS:
         session["seen"] = now
     return user
 
@@ -144,7 +147,12 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False,
                 return view(actor, **kwargs) if isinstance(actor, Actor) else actor
             with db.transaction(readonly=readonly) as unit_of_work:
                 actor = _enter(unit_of_work, allowed, gate)
-                return view(unit_of_work, actor, **kwargs) if isinstance(actor, Actor) else actor
+                if readonly:  # the page's chrome (the notification badge) reads in it too
+                    g.read_session = unit_of_work
+                try:
+                    return view(unit_of_work, actor, **kwargs) if isinstance(actor, Actor) else actor
+                finally:
+                    g.pop("read_session", None)
 
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:

@@ -36,3 +36,20 @@ def test_twelve_hours_end_even_a_busy_session(login):
             assert _alive(browser)
         clock.shift(timedelta(minutes=25))  # 12 h 05 min after login
         assert not _alive(browser)
+
+
+def test_the_session_cookie_is_sent_again_only_when_the_idle_clock_moves(login):
+    """Pages within a minute of the last recorded activity leave the session as it is (no cookie to sign and
+    send); a request a minute later moves the idle clock and sends it, so 30 idle minutes still count from
+    the person's last minute of activity."""
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        browser = login("dispatcher")
+        clock.shift(timedelta(minutes=2))
+        moved = browser.get("/console/queue")
+        assert moved.status_code == 200 and "Set-Cookie" in moved.headers
+        clock.shift(timedelta(seconds=30))
+        same = browser.get("/console/queue")
+        assert same.status_code == 200 and "Set-Cookie" not in same.headers
+        clock.shift(timedelta(minutes=29, seconds=45))  # 30 min 15 s after the request that moved the clock
+        assert not _alive(browser)

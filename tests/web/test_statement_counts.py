@@ -93,3 +93,17 @@ def test_the_api_list_runs_the_same_statements_for_3_and_for_25_tickets(login, s
     take_calls(desk, 22)
     many = statements_for(state, lambda: api.get("/tickets", per_page=50))
     assert len(many) == len(few), (len(few), len(many), many)
+
+
+def test_a_read_only_page_reads_its_notification_badge_in_its_own_unit_of_work(login, state):
+    """The header's badge (every page has it) is one statement inside the list's read transaction, not a
+    second transaction of three queries; each unit of work is a savepoint on the tests' pinned connection."""
+    supervisor = login("supervisor")
+    supervisor.get("/console/queue")
+    with counted(state) as statements:
+        page = supervisor.get("/console/queue")
+    assert page.status_code == 200 and 'id="notify-count"' in page.get_data(as_text=True)
+    units_of_work = [s for s in statements if s.lstrip().upper().startswith("SAVEPOINT")]
+    badge = [s for s in statements if "notifications" in s and "SAVEPOINT" not in s]
+    assert len(units_of_work) == 1, statements
+    assert len(badge) == 1, badge

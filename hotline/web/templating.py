@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask
 from markupsafe import Markup, escape
 
@@ -22,9 +24,28 @@ def highlight(snippet: str) -> Markup:
     return Markup(escaped.replace("【", "<mark>").replace("】", "</mark>"))  # noqa: S704 - escaped above
 
 
+def _badge(css: str, label: str) -> Markup:
+    escaped = f'<span class="badge {escape(css)}">{escape(label)}</span>'
+    return Markup(escaped)  # noqa: S704 - escaped above
+
+
+def countdown(due: datetime | None, now: datetime) -> Markup | str:
+    """A deadline in Beijing time; console.js turns it into a live countdown (the ISO time carries +08:00)."""
+    if due is None:
+        return "—"
+    late = " late" if due < now else ""
+    escaped = f'<span class="countdown{late}" data-due="{escape(iso_local(due))}">{escape(local_minute(due))}</span>'
+    return Markup(escaped)  # noqa: S704 - escaped above
+
+
 def register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["highlight"] = highlight
     runtime = app.extensions["hotline"]
+    badges = {code: _badge(code, name) for code, name in runtime.taxonomy.urgency.items()}
+
+    def urgency_badge(code: str | None) -> Markup | str:
+        return badges.get(code, "") if code else ""
+
     app.jinja_env.globals.update(
         taxonomy=runtime.taxonomy,
         channels=CHANNELS,
@@ -42,6 +63,9 @@ def register_template_globals(app: Flask) -> None:
         local_time=local_minute,
         iso_local=iso_local,
         missed_clocks=clocks.missed,
+        # Python, not macros: they are called once per row of long lists
+        urgency_badge=urgency_badge,
+        countdown=countdown,
         alert_flags=flags,
         clock_titles=clocks.CLOCK_TITLES,
         utcnow=utcnow,

@@ -87,6 +87,18 @@ def _configure_sqlite(engine: Engine, path: str | None = None, busy_seconds: int
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _durability(conn: Connection, *, durable: bool) -> None:
+    """SQLite only, outside a transaction: whether this connection's commits wait for the disk. A connection
+    whose setting could not be restored is discarded, never handed out again."""
+    if conn.dialect.name != "sqlite":
+        return
+    try:
+        conn.connection.dbapi_connection.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
+    except Exception:
+        conn.invalidate()
+        raise
+
+
 class Database:
     """The app's engine plus its session factories (read-write and read-only).
 
@@ -127,9 +139,12 @@ class Database:
                 session.close()
 
     @contextmanager
-    def connect(self, *, readonly: bool = False) -> Iterator[Connection]:
+    def connect(self, *, readonly: bool = False, durable: bool = True) -> Iterator[Connection]:
         """A plain connection for work outside the ORM (migrations, the knowledge-base store): committed
-        at the end unless ``readonly``."""
+        at the end unless ``readonly``. ``durable=False`` is for writes a crash may lose at no cost (rate-limit
+        counts): the commit does not wait for the disk (SQLite: ``synchronous=NORMAL`` for this transaction,
+        FULL again before the connection goes back to the pool; PostgreSQL: ``synchronous_commit = off``
+        for this transaction)."""
         if self._pinned is not None:
             if readonly:
                 yield self._pinned
@@ -141,8 +156,17 @@ class Database:
             with self.reader.connect() as conn:
                 yield conn
             return
-        with self._write_lock if self.is_sqlite else nullcontext(), self.engine.begin() as conn:
-            yield conn
+        with self._write_lock if self.is_sqlite else nullcontext(), self.engine.connect() as conn:
+            if not durable:
+                _durability(conn, durable=False)
+            try:
+                with conn.begin():
+                    if not durable and not self.is_sqlite:
+                        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                    yield conn
+            finally:
+                if not durable:
+                    _durability(conn, durable=True)
 
     @contextmanager
     def pinned(self) -> Iterator[Connection]:

@@ -2,7 +2,8 @@
 
 - :class:`DatabaseCounters` (the default): one row per key and window, incremented by a single
   ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` in a short transaction of its own: atomic on PostgreSQL
-  under any concurrency, and on SQLite because its writers run one at a time.
+  under any concurrency, and on SQLite because its writers run one at a time. Its commit does not wait
+  for the disk (``Database.connect(durable=False)``): a count lost in a crash costs nothing.
 - :class:`RedisCounters` (``HOTLINE_RATE_LIMIT_URL=redis://…``): ``INCR`` + ``EXPIRE`` in one MULTI. When
   Redis cannot be reached (0.5 s timeouts) the count goes to the database instead, and Redis is tried
   again after :data:`REDIS_RETRY_SECONDS`: a Redis outage never means "no limit". During the switch a
@@ -15,6 +16,7 @@ Fixed windows: a client may spend its limit at the end of one window and again a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import Executable, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -60,22 +62,30 @@ class Counters(Protocol):
         """The window's count so far."""
 
 
+@functools.cache
+def _upsert(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = RateCounter.__table__
+    stmt = insert(table).values(key=bindparam("key"), window_start=bindparam("window_start"), count=1,
+                                expires_at=bindparam("expires_at"))
+    return stmt.on_conflict_do_update(index_elements=["key", "window_start"],
+                                      set_={"count": table.c.count + 1}).returning(table.c.count)
+
+
 class DatabaseCounters:
-    """Counters in ``rate_limit_counters``, each increment its own short unit of work."""
+    """Counters in ``rate_limit_counters``, each increment its own short unit of work on a plain connection."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def hit(self, key: str, window_start: int, seconds: int) -> int:
         expires = datetime.fromtimestamp(window_start + seconds, UTC)
-        with self.db.transaction() as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            stmt = insert(RateCounter).values(key=key, window_start=window_start, count=1, expires_at=expires)
-            stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"],
-                                              set_={"count": RateCounter.count + 1})
-            count = session.execute(stmt.returning(RateCounter.count)).scalar_one()
+        with self.db.connect(durable=False) as conn:  # a count lost in a crash costs nothing
+            count = conn.execute(_upsert(conn.dialect.name), {"key": key, "window_start": window_start,
+                                                               "expires_at": expires}).scalar_one()
             if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 - not security relevant
-                session.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow() - timedelta(seconds=1)))
+                conn.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow() - timedelta(seconds=1)))
         return int(count)
 
     def peek(self, key: str, window_start: int, seconds: int) -> int:

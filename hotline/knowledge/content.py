@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from hotline import taxonomy as tx
@@ -15,6 +15,7 @@ from hotline.accounts.actor import Actor
 from hotline.errors import Forbidden, InputError, NotFound
 from hotline.inputs import Choice, Day, Spec, Text, TextList
 from hotline.knowledge.models import KbArticle, KbArticleVersion, KbMeta, KbPassage
+from hotline.knowledge.store import note_local_edit
 from hotline.timeutil import utcnow
 from knowledge_base import Article, Passage, StoredPassage, index_fingerprint, index_passage, reanalyze
 
@@ -46,6 +47,9 @@ def replace_passages(session: Session, article_id: str, rows: Sequence[dict]) ->
 
 
 def bump_generation(session: Session) -> None:
+    """Every process's ranking index is rebuilt for the new content: this one's at its next search once
+    the transaction commits, the others' within ``store.RECHECK_SECONDS``."""
+    event.listen(session, "after_commit", lambda _session: note_local_edit(), once=True)
     meta = session.get(KbMeta, "generation")
     if meta is None:
         session.add(KbMeta(key="generation", value="1"))

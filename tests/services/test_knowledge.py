@@ -137,3 +137,39 @@ def test_a_stale_index_is_reanalysed_when_the_text_analysis_changes(state):
         assert session.get(KbMeta, "analyzer").value == index_fingerprint()
         assert knowledge.reanalyze_if_needed(session) == 0  # current: nothing to do
     assert db_search(state, "父母一方坐牢孩子算困境儿童吗")[0].id == pid
+
+
+def test_a_search_reads_the_content_generation_at_most_once_a_second_but_sees_its_own_edits_at_once(
+        state, monkeypatch):
+    """Another worker's edit (here: the generation bumped behind this process's back) is picked up once
+    ``RECHECK_SECONDS`` have passed, not on every search; an edit committed by this process is seen at once."""
+    from hotline.knowledge import store
+    from hotline.knowledge.models import KbMeta
+
+    clock = [store.time.monotonic() + 10]  # later than any check made before this test
+    monkeypatch.setattr(store.time, "monotonic", lambda: clock[0])
+    db_search(state, "瓢虫")
+    checked = state.knowledge.store._generation
+    with state.db.transaction() as session:  # what another process's import does, without this process knowing
+        meta = session.get(KbMeta, "generation")
+        meta.value = str(int(meta.value) + 1)
+    db_search(state, "瓢虫")
+    assert state.knowledge.store._generation == checked  # trusted for a second
+    clock[0] += store.RECHECK_SECONDS + 0.1
+    db_search(state, "瓢虫")
+    assert state.knowledge.store._generation == str(int(checked) + 1)
+
+    article_id = "script-002"
+    with state.db.transaction() as session:
+        before = session.get(KbArticle, article_id)
+        original_body, original_version = before.body, before.version
+        edit = knowledge.ArticleEdit(before.title, tuple(before.categories), tuple(before.tags),
+                                     date(2020, 1, 1), original_body + "\n补充：可拨打热线咨询瓢虫计划。", "测试编辑")
+        knowledge.save_article(session, article_id, edit, ADMIN)
+    try:
+        hits = db_search(state, "瓢虫")  # the clock has not moved: only the local edit makes it re-read
+        assert hits and hits[0].id == article_id
+    finally:
+        with state.db.transaction() as session:
+            knowledge.restore_version(session, article_id, original_version, ADMIN)
+    assert not [h for h in db_search(state, "瓢虫") if h.id == article_id]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import hashlib
 import itertools
 import json
 import os
@@ -119,6 +120,7 @@ def bench_inline(args: argparse.Namespace, model: Path) -> None:
         from hotline.sentiment.models import SentimentEvent
 
         events = session.scalar(select(func.count(SentimentEvent.id)))
+    print(f"  event assignment: {partition_digest(runtime)}")
     window = StoryParams().story_window.days
     if len(per_batch) < 35:  # a short run (--n below 35,000, for iterating): no per-item cost by store size
         print(f"inline, {runtime.db.engine.dialect.name}: {stored} items into {events} events in {elapsed:.1f} s "
@@ -135,6 +137,21 @@ def bench_inline(args: argparse.Namespace, model: Path) -> None:
           f"(1.00 = flat; the items span {SYNTHETIC_DAYS} days, so the {window}-day lookup window fills up over the "
           f"first {window / SYNTHETIC_DAYS:.0%} of them)")
     runtime.close()
+
+
+def partition_digest(runtime) -> str:  # noqa: ANN001
+    """Which items share an event, as one digest (the same items in the same events give the same digest,
+    whatever the events' ids): to prove a change to grouping's speed left its results alone."""
+    from hotline.sentiment.models import SentimentItem
+
+    groups: dict[int, list[str]] = {}
+    with runtime.db.transaction(readonly=True) as session:
+        stmt = select(SentimentItem.event_id, SentimentItem.external_id, SentimentItem.id).order_by(SentimentItem.id)
+        for event_id, external_id, item_id in session.execute(stmt):
+            groups.setdefault(event_id, []).append(external_id or f"#{item_id}")
+    partition = sorted(sorted(members) for members in groups.values())
+    digest = hashlib.sha256(json.dumps(partition, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+    return f"{len(partition)} events (items with none: {len(groups.get(None, []))}), partition sha256 {digest}"
 
 
 # -- broker ---------------------------------------------------------------------------------------

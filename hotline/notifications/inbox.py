@@ -98,12 +98,8 @@ def unread_count(session: Session, actor: Actor, *, now: datetime | None = None,
 
 
 def _latest(actor: Actor, now: datetime) -> Select[tuple[int | None]]:
-    return select(func.max(Notification.id)).where(visible_to(actor), Notification.created_at >= now - HORIZON)
-
-
-def latest_id(session: Session, actor: Actor, *, now: datetime | None = None) -> int:
     """The newest notification the actor can see (within the horizon): what the header's poll compares."""
-    return session.scalar(_latest(actor, now or utcnow())) or 0
+    return select(func.max(Notification.id)).where(visible_to(actor), Notification.created_at >= now - HORIZON)
 
 
 def summary(session: Session, actor: Actor, *, now: datetime | None = None) -> dict[str, int]:

@@ -230,5 +230,6 @@ def rotate_session_nonce(user: User) -> None:
 
 
 def actor_for(user: User) -> Actor:
-    return Actor("user", user.username, Role(user.role), user.unit_id, user.id,
-                 places=frozenset(p.id for p in user.places))
+    role = Role(user.role)
+    places = frozenset(p.id for p in user.places) if role in PLACE_ROLES else frozenset()  # others have none
+    return Actor("user", user.username, role, user.unit_id, user.id, places=places)

@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, g, redirect, request, session, url_for
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from hotline.accounts.actor import Actor
 from hotline.accounts.login import SECOND_STEP_TIMEOUT, SessionStart
@@ -96,7 +96,7 @@ def _session_user(db: Session) -> User | None:
     if now - session.get("login_at", 0) > ABSOLUTE_TIMEOUT.total_seconds() or now - session.get("seen", 0) > IDLE_TIMEOUT.total_seconds():
         session.clear()
         return None
-    user = db.get(User, uid)
+    user = db.get(User, uid, options=[lazyload(User.places)])  # read only for the roles that have places
     if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
         session.clear()
         return None

@@ -107,3 +107,13 @@ def test_a_read_only_page_reads_its_notification_badge_in_its_own_unit_of_work(l
     badge = [s for s in statements if "notifications" in s and "SAVEPOINT" not in s]
     assert len(units_of_work) == 1, statements
     assert len(badge) == 1, badge
+
+
+def test_a_request_reads_the_users_places_only_for_the_roles_that_have_places(login, state):
+    """The session check loads the user on every request; the villages or township of a 儿童主任 or 儿童督导员
+    scope what they see, and nobody else has any, so nobody else's request reads them."""
+    supervisor = login("supervisor")
+    supervisor.get("/console/queue")
+    with counted(state) as statements:
+        assert supervisor.get("/console/queue").status_code == 200
+    assert [s for s in statements if "user_places" in s] == []

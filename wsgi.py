@@ -10,9 +10,7 @@ import sys
 from hotline import create_app
 from hotline.cli import main
 from hotline.config import ConfigError
-from hotline.memory import limit_malloc_arenas
 
-limit_malloc_arenas()  # before gunicorn starts this worker's threads
 try:
     app = create_app()
 except ConfigError as exc:

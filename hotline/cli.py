@@ -129,9 +129,7 @@ def serve(port: int | None, host: str, threads: int, workers: int | None) -> Non
     from waitress import serve as waitress_serve
 
     from hotline.app import create_app, serve_workers
-    from hotline.memory import limit_malloc_arenas
 
-    limit_malloc_arenas()  # before any server thread (gunicorn's workers inherit it)
     with _runtime() as runtime:
         workers = workers or runtime.settings.workers
         if workers > 1:

@@ -67,14 +67,20 @@ def test_typo_is_corrected_and_nonsense_gets_suggestions(state):
     assert result.hits[0].id == "jilin-action-plan-2024#二(一)"
 
 
-def test_edit_versions_restore_and_index_in_step(state):
-    article_id = "script-002"
+def add_ladybird_line(state, article_id: str) -> tuple[str, int]:
+    """Edit ARTICLE_ID to mention 瓢虫 (a word in no other passage); returns its body and version before."""
     with state.db.transaction() as session:
         before = session.get(KbArticle, article_id)
         original_body, original_version = before.body, before.version
         edit = knowledge.ArticleEdit(before.title, tuple(before.categories), tuple(before.tags),
                                      date(2020, 1, 1), original_body + "\n补充：可拨打热线咨询瓢虫计划。", "测试编辑")
         knowledge.save_article(session, article_id, edit, ADMIN)
+    return original_body, original_version
+
+
+def test_edit_versions_restore_and_index_in_step(state):
+    article_id = "script-002"
+    original_body, original_version = add_ladybird_line(state, article_id)
     try:
         hits = db_search(state, "瓢虫")
         assert hits and hits[0].id == article_id  # the new word is searchable at once
@@ -160,12 +166,7 @@ def test_a_search_reads_the_content_generation_at_most_once_a_second_but_sees_it
     assert state.knowledge.store._generation == str(int(checked) + 1)
 
     article_id = "script-002"
-    with state.db.transaction() as session:
-        before = session.get(KbArticle, article_id)
-        original_body, original_version = before.body, before.version
-        edit = knowledge.ArticleEdit(before.title, tuple(before.categories), tuple(before.tags),
-                                     date(2020, 1, 1), original_body + "\n补充：可拨打热线咨询瓢虫计划。", "测试编辑")
-        knowledge.save_article(session, article_id, edit, ADMIN)
+    original_body, original_version = add_ladybird_line(state, article_id)
     try:
         hits = db_search(state, "瓢虫")  # the clock has not moved: only the local edit makes it re-read
         assert hits and hits[0].id == article_id

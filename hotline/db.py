@@ -87,13 +87,11 @@ def _configure_sqlite(engine: Engine, path: str | None = None, busy_seconds: int
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _durability(conn: Connection, *, durable: bool) -> None:
-    """SQLite only, outside a transaction: whether this connection's commits wait for the disk. A connection
-    whose setting could not be restored is discarded, never handed out again."""
-    if conn.dialect.name != "sqlite":
-        return
+def _sqlite_synchronous(conn: Connection, *, full: bool) -> None:
+    """Outside a transaction: whether this SQLite connection's commits wait for the disk (FULL) or not
+    (NORMAL). A connection whose setting could not be restored is discarded, never handed out again."""
     try:
-        conn.connection.dbapi_connection.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
+        conn.connection.dbapi_connection.execute("PRAGMA synchronous=FULL" if full else "PRAGMA synchronous=NORMAL")
     except Exception:
         conn.invalidate()
         raise
@@ -156,17 +154,18 @@ class Database:
             with self.reader.connect() as conn:
                 yield conn
             return
+        lossy_sqlite = not durable and self.is_sqlite
         with self._write_lock if self.is_sqlite else nullcontext(), self.engine.connect() as conn:
-            if not durable:
-                _durability(conn, durable=False)
+            if lossy_sqlite:
+                _sqlite_synchronous(conn, full=False)
             try:
                 with conn.begin():
                     if not durable and not self.is_sqlite:
                         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                     yield conn
             finally:
-                if not durable:
-                    _durability(conn, durable=True)
+                if lossy_sqlite:
+                    _sqlite_synchronous(conn, full=True)
 
     @contextmanager
     def pinned(self) -> Iterator[Connection]:

@@ -41,11 +41,7 @@ def countdown(due: datetime | None, now: datetime) -> Markup | str:
 def register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["highlight"] = highlight
     runtime = app.extensions["hotline"]
-    badges = {code: _badge(code, name) for code, name in runtime.taxonomy.urgency.items()}
-
-    def urgency_badge(code: str | None) -> Markup | str:
-        return badges.get(code, "") if code else ""
-
+    badges: dict[str | None, Markup] = {code: _badge(code, name) for code, name in runtime.taxonomy.urgency.items()}
     app.jinja_env.globals.update(
         taxonomy=runtime.taxonomy,
         channels=CHANNELS,
@@ -64,7 +60,7 @@ def register_template_globals(app: Flask) -> None:
         iso_local=iso_local,
         missed_clocks=clocks.missed,
         # Python, not macros: they are called once per row of long lists
-        urgency_badge=urgency_badge,
+        urgency_badge=lambda code: badges.get(code, ""),
         countdown=countdown,
         alert_flags=flags,
         clock_titles=clocks.CLOCK_TITLES,

@@ -154,6 +154,7 @@ def test_hostile_text_is_escaped_everywhere(login):
     for page in (desk.get(f"/console/tickets/{number}"), login("dispatcher").get("/console/queue")):
         html = page.get_data(as_text=True)
         assert "<script>alert(1)" not in html and "<svg onload" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;svg onload" in html  # shown, escaped
 
 
 def test_queue_filters_and_saved_views(login):

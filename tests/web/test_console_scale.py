@@ -4,6 +4,8 @@ only up to a cap, and the dashboard reads the scheduler's snapshot while it is f
 import re
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from hotline.accounts.actor import SYSTEM
 from hotline.reports.dashboard import PERIODS, dashboard, ticket_figures
 from hotline.reports.models import DashboardSnapshot
@@ -71,6 +73,33 @@ def test_the_count_stops_at_the_cap_and_says_so(login, api_as, monkeypatch):
     # an export larger than the cap is refused rather than cut short
     resp = lead.get("/console/export.csv", follow_redirects=True)
     assert "text/csv" not in resp.content_type and "超过上限" in resp.get_data(as_text=True)
+
+
+def test_a_count_over_the_cap_is_not_run_again_for_a_while(login, state, monkeypatch):
+    desk = login("operator")
+    take_calls(desk, 4)
+    take_calls(desk, 1, category="medical", kind="help")
+    lead = login("supervisor")
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    counts: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ARG001
+        if statement.lstrip().upper().startswith("SELECT COUNT"):
+            counts.append(statement)
+
+    event.listen(state.db.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(3):
+            assert "共 3+ 张" in lead.get("/console/queue").get_data(as_text=True)
+        assert len(counts) == 1  # counted once, then known to be over the cap
+        assert "共 1 张" in lead.get("/console/queue?category=medical").get_data(as_text=True)
+        assert "共 1 张" in lead.get("/console/queue?category=medical").get_data(as_text=True)
+        assert len(counts) == 3  # a count under the cap is run every time
+        monkeypatch.setattr(queries, "OVER_CAP_SECONDS", 0.0)
+        assert "共 3+ 张" in lead.get("/console/queue").get_data(as_text=True)
+        assert len(counts) == 4  # once the memory has lapsed it counts again
+    finally:
+        event.remove(state.db.engine, "before_cursor_execute", record)
 
 
 def test_the_dashboard_reads_a_fresh_snapshot_and_recomputes_a_stale_one(login, state):

@@ -349,6 +349,10 @@ class _UnionPlan:
             offsets.append(offset)
             offset += len(vec.vocabulary_)
         self.n_features = offset
+        # char 1-3 grams are looked up for the whole batch at once (_CharTable), the rest text by text
+        parts_of = list(zip(analyzers, self.vocabularies, strict=True))
+        self.word_parts = [(a, v) for a, v in parts_of if a is not _char_grams]
+        self.char_tables = [_CharTable(v) for a, v in parts_of if a is _char_grams]
         self.starts = np.asarray(offsets[1:], dtype=np.int64)  # column -> part by searchsorted
         self.n_parts = len(parts)
         self.binary = [bool(v.binary) for v in parts]
@@ -364,7 +368,7 @@ class _UnionPlan:
         n = len(texts)
         ids: list[int] = []
         lengths = np.zeros(n, dtype=np.int64)
-        pairs = list(zip(self.analyzers, self.vocabularies, strict=True))
+        pairs, chars = self.word_parts, self.char_tables
         for i, doc in enumerate(texts):
             before = len(ids)
             for analyze, vocab in pairs:
@@ -373,7 +377,11 @@ class _UnionPlan:
         col = np.fromiter(ids, dtype=np.int64, count=len(ids))
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         known = col >= 0
-        keys, counts = np.unique(rows[known] * self.n_features + col[known], return_counts=True)
+        rows, col = rows[known], col[known]
+        for table in chars:  # the n-gram counts do not depend on the order of the entries
+            more_rows, more_cols = table.lookup(texts)
+            rows, col = np.concatenate((rows, more_rows)), np.concatenate((col, more_cols))
+        keys, counts = np.unique(rows * self.n_features + col, return_counts=True)
         rows, cols = keys // self.n_features, keys % self.n_features
         vals = counts.astype(np.float64)
         part = np.searchsorted(self.starts, cols, side="right") if self.n_parts > 1 else np.zeros(len(cols), np.int64)
@@ -415,6 +423,52 @@ class _UnionPlan:
         if len(active) == self.n_parts and all(len({*map(str, flags)}) == 1 for flags in settings):
             return [(0, slice(None))]
         return [(k, part == k) for k in active]
+
+
+class _CharTable:
+    """The columns of a char 1-3 gram vocabulary keyed by code points (an n-gram of code points c1..cn as
+    c1 << 21(n-1) | … | cn, one sorted array per n), so that a whole batch is looked up with NumPy instead
+    of one string and one dictionary look-up per n-gram. The same (row, column) entries as
+    ``map(vocab.get, _char_grams(doc))`` (tested through the transform)."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.tables = []
+        for n in (1, 2, 3):  # the analyser makes no other length
+            grams = [gram for gram in vocabulary if len(gram) == n]
+            points = _points("".join(grams)).astype(np.uint64).reshape(len(grams), n)
+            keys = points[:, 0].copy()
+            for k in range(1, n):
+                keys = (keys << np.uint64(21)) | points[:, k]
+            columns = np.fromiter(map(vocabulary.__getitem__, grams), dtype=np.int64, count=len(grams))
+            order = np.argsort(keys, kind="stable")
+            self.tables.append((keys[order], columns[order]))
+
+    def lookup(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, columns) of the known 1-3 grams of each normalised text."""
+        points = [_points(normalize(doc)) for doc in texts]
+        lengths = np.fromiter(map(len, points), dtype=np.int64, count=len(points))
+        doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        p = np.concatenate(points).astype(np.uint64) if points else np.zeros(0, np.uint64)
+        rows, cols = [], []
+        for n, (keys, columns) in enumerate(self.tables, start=1):
+            m = len(p) - n + 1
+            if m <= 0 or not len(keys):
+                continue
+            gram = p[:m].copy()
+            for k in range(1, n):
+                gram = (gram << np.uint64(21)) | p[k:k + m]
+            pos = np.minimum(np.searchsorted(keys, gram), len(keys) - 1)
+            hit = (keys[pos] == gram) & (doc[:m] == doc[n - 1:n - 1 + m])  # known, and within one text
+            rows.append(doc[:m][hit])
+            cols.append(columns[pos[hit]])
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(rows), np.concatenate(cols)
+
+
+def _points(text: str) -> np.ndarray:
+    """The code points of TEXT (lone surrogates included, as Python counts them)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 #: fitted FeatureUnion -> its plan (weak keys: a replaced model's union can be freed)

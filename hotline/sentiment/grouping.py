@@ -133,7 +133,10 @@ class _Batch:
     def _entries(self, keys: list[str], since: datetime, until: datetime) -> list:
         stmt = select(StoryKey.key, StoryKey.event_id, StoryKey.item_id, StoryKey.stamp, StoryKey.published_at
                       ).where(StoryKey.key.in_(keys), StoryKey.published_at.between(since, until))
-        return list(self.session.execute(stmt))
+        # plain tuples, not Rows: tens of thousands per batch, and a Row is tracked by the garbage collector
+        # (kept until the batch is indexed, they would reach the oldest generation and bring on full
+        # collections); a tuple of plain values is dropped from tracking at the first collection
+        return [tuple(row) for row in self.session.execute(stmt)]
 
     def candidates(self, fp: Fingerprint) -> list[tuple[str, Fingerprint]]:
         pairs = self.index.candidates(fp)

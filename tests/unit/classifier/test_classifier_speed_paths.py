@@ -19,7 +19,7 @@ from classifier import Item, load_classifier, read_corpus
 from classifier import cues as cues_mod
 from classifier.explain import MAX_PHRASE, TextEvidence, _is_content, _occurrences, _spans, readable
 from classifier.features import build_features
-from classifier.model import _tfidf_parts, _union_plan, _union_transform
+from classifier.model import _char_grams, _CharTable, _tfidf_parts, _union_plan, _union_transform
 from classifier.text import _keep, _tokens, cut, item_text, normalize, stopwords, tokenize
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -122,6 +122,19 @@ def test_fused_transform_equals_the_generic_one_bit_for_bit(fitted_union, texts)
     assert np.array_equal(got.data, want.data)
     sk = fitted_union.transform(probe).tocsr()
     assert np.abs((got - sk).toarray()).max() < 1e-6
+
+
+def test_char_table_finds_the_grams_a_dictionary_look_up_finds(texts):
+    """The batch look-up of char 1-3 grams by code points gives the same (row, column) entries as looking
+    each gram of ``_char_grams`` up in the vocabulary, across text boundaries, astral characters and lone
+    surrogates included."""
+    probe = [*texts[:200], *ODD_TEXTS, "\ud800孩子\udfff", "𠀀𠀁孩", "ab"]
+    vocabulary = {gram: i for i, gram in enumerate(sorted({g for t in probe[::2] for g in _char_grams(t)}))}
+    vocabulary["abcd"] = len(vocabulary)  # never made by the analyser: ignored
+    rows, cols = _CharTable(vocabulary).lookup(probe)
+    want = sorted((r, vocabulary[g]) for r, t in enumerate(probe) for g in _char_grams(t) if g in vocabulary)
+    assert sorted(zip(rows.tolist(), cols.tolist(), strict=True)) == want
+    assert _CharTable(vocabulary).lookup([])[0].size == 0
 
 
 def test_fused_transform_of_one_text_is_its_row_of_a_batch(fitted_union, texts):

@@ -97,20 +97,17 @@ def _counties(session: Session, county: str | None, address: str | None) -> tupl
     if not county and not address:
         return set(), None
     counties = select(Region.id, Region.name, Region.path).where(Region.level == RegionLevel.COUNTY.value)
-    if county:  # a ticket's county field holds a county's name: read only the counties of that name or path
-        named = _clean(county.strip().split("/")[-1])
-        rows = session.execute(counties.where(or_(Region.path == county.strip(), Region.name == named))).all()
-        by_path = [r for r in rows if r.path == county.strip()]
+    if county:  # a ticket's county field holds a county's name or path: read only the counties it names exactly
+        county = county.strip()
+        named = _clean(county.split("/")[-1])
+        rows = session.execute(counties.where(or_(Region.path == county, Region.name == named))).all()
+        by_path = [r for r in rows if r.path == county]
         if by_path:
             return {by_path[0].id}, by_path[0].name
         if rows:
             return {r.id for r in rows}, named
+        county = county.split("/")[-1]  # an abbreviation (农安) or a misspelling: every county's names below
     rows = session.execute(counties).all()
-    if county:
-        by_path = [r for r in rows if r.path == county.strip()]
-        if by_path:
-            return {by_path[0].id}, by_path[0].name
-        county = county.strip().split("/")[-1]
     found = _county_named(Places(r.name for r in rows), county, address)
     if found is None:
         return set(), None

@@ -40,6 +40,11 @@ def countdown(due: datetime | None, now: datetime) -> Markup | str:
     return Markup(escaped)  # noqa: S704 - escaped above
 
 
+def _ticket_link(href: str, number: str) -> str:
+    """``<a>`` to a ticket's page, escaped; ``href`` is the page's URL without the number."""
+    return f'<a href="{escape(href + quote(number, safe="/"))}">{escape(number)}</a>'
+
+
 class TicketRows:
     """The rows of the long ticket tables in Python, not Jinja: the list, the inbox and the callbacks (up to 200
     rows) and the dashboard's overdue list (up to 100). A Jinja row cost 15–30 µs of CPU, this one a few."""
@@ -57,7 +62,7 @@ class TicketRows:
     def overdue(self, items: Iterable, now: datetime, href: str) -> Markup:
         """Rows of the dashboard's overdue list: which clocks ran out, and the resolve deadline."""
         escaped = "".join(
-            f'<tr class="overdue"><td><a href="{escape(href + quote(t.number, safe="/"))}">{escape(t.number)}</a></td>'
+            f'<tr class="overdue"><td>{_ticket_link(href, t.number)}</td>'
             f'<td>{self.badges.get(t.urgency, "")}</td><td>{escape(t.lead_unit_name or "—")}</td>'
             f'<td>{escape("、".join(c.title for c in clocks.missed(t, now)))}</td>'
             f'<td>{countdown(t.resolve_due_at, now)}</td></tr>' for t in items)
@@ -78,7 +83,7 @@ class TicketRows:
         text = t.text or ""
         summary = escape(text[:40]) + ("…" if len(text) > 40 else "")
         return (f'<tr class="{"overdue" if late else ""}">'
-                f'<td><a href="{escape(href + quote(t.number, safe="/"))}">{escape(t.number)}</a></td>'
+                f'<td>{_ticket_link(href, t.number)}</td>'
                 f'<td>{self.badges.get(t.urgency, "")}{review}</td>'
                 f'<td>{escape(self.statuses.get(t.status, t.status))}{marks}</td>'
                 f'<td>{escape(category)}</td>'

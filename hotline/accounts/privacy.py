@@ -5,7 +5,8 @@
 - Everyone else sees it masked (王**, 138****1234, the address cut to the village) and may reveal it by
   giving a reason; lists and exports are always masked.
 - Every unmasked view writes an audit row (who, when, which ticket, on what basis, from where), never the
-  data itself.
+  data itself. A page that reads in a read-only unit of work hands the row to ``audit_later``, which
+  commits it before the page leaves (``hotline.web.units``).
 - At rest the caller's name and phone and the address are sealed (:mod:`hotline.tickets.personal`): a full
   view opens them with the runtime's cipher; a masked view reads the stored masks and decrypts nothing.
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -121,9 +123,12 @@ def disclose(
     now: datetime,
     source_ip: str | None,
     reveal: dict | None = None,
+    audit_later: Callable[[Callable[[Session], object]], None] | None = None,
 ) -> PersonalData:
     """The privacy decision for one ticket, shown to one actor: full or masked; ``reveal`` (what
-    ``REVEAL_SPEC`` parsed) asks for full data with a reason. Every full disclosure is audited."""
+    ``REVEAL_SPEC`` parsed) asks for full data with a reason. Every full disclosure is audited: in
+    ``session``, or, when ``session`` is read-only, by the write handed to ``audit_later`` (which must
+    commit it before the data is shown)."""
     basis = full_access_basis(actor, ticket, now)
     if basis is None and reveal is None:
         return PersonalData.hidden(ticket)
@@ -131,5 +136,13 @@ def disclose(
         basis, event = reveal_basis(reveal), "reveal"
     else:
         event = "view_personal_data"
-    record_audit(session, actor, event, f"ticket:{ticket.number}", "caller,child,address", source_ip, reason=basis)
+    ref = f"ticket:{ticket.number}"
+
+    def audit(writer: Session) -> None:
+        record_audit(writer, actor, event, ref, "caller,child,address", source_ip, reason=basis)
+
+    if audit_later is None:
+        audit(session)
+    else:
+        audit_later(audit)
     return PersonalData.full(ticket, cipher)

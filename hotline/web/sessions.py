@@ -28,6 +28,7 @@ from hotline.errors import Forbidden
 from hotline.timeutil import utcnow
 from hotline.web import runtime
 from hotline.web.errors import wants_json
+from hotline.web.units import unit_of_work
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 #: requests a page makes on its own (the notification badge, lists refreshing themselves) carry this header
@@ -145,19 +146,21 @@ def console_view(*, roles: Iterable[Role] | None = None, readonly: bool = False,
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         def attempt(**kwargs: Any) -> Any:
-            db = runtime().db
             if own_transaction:
-                with db.transaction(readonly=True) as check:
+                with runtime().db.transaction(readonly=True) as check:
                     actor = _enter(check, allowed, gate)
                 return view(actor, **kwargs) if isinstance(actor, Actor) else actor
-            with db.transaction(readonly=readonly) as unit_of_work:
-                actor = _enter(unit_of_work, allowed, gate)
+
+            def run(session: Session) -> Any:
+                actor = _enter(session, allowed, gate)
                 if readonly:  # the page's chrome (the notification badge) reads in it too
-                    g.read_session = unit_of_work
+                    g.read_session = session
                 try:
-                    return view(unit_of_work, actor, **kwargs) if isinstance(actor, Actor) else actor
+                    return view(session, actor, **kwargs) if isinstance(actor, Actor) else actor
                 finally:
                     g.pop("read_session", None)
+
+            return unit_of_work(run, readonly=readonly)
 
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:

@@ -25,6 +25,7 @@ from hotline.web import runtime
 from hotline.web.errors import flash_error
 from hotline.web.forms import queue_filter
 from hotline.web.sessions import console_view
+from hotline.web.units import write_after_read
 
 bp = Blueprint("tickets", __name__, url_prefix="/console")
 R = Role
@@ -32,9 +33,9 @@ DESK = (R.OPERATOR, R.DISPATCHER, R.ADMIN)
 
 
 @bp.get("/tickets/<number>")
-@console_view()  # a write unit of work: showing personal data in full writes an audit row
+@console_view(readonly=True)  # a full view's audit row is committed after the read (web.units)
 def ticket(db: Session, actor: Actor, number: str) -> Any:
-    return _ticket_page(db, actor, queries.get_ticket(db, number, actor))
+    return _ticket_page(db, actor, queries.get_ticket(db, number, actor), readonly=True)
 
 
 @bp.post("/tickets/<number>/reveal")
@@ -50,9 +51,10 @@ def reveal(db: Session, actor: Actor, number: str) -> Any:
         return _ticket_page(db, actor, found), exc.status
 
 
-def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | None = None) -> Any:
+def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | None = None,
+                 readonly: bool = False) -> Any:
     person = disclose(db, actor, found, cipher=runtime().cipher, now=utcnow(), source_ip=request.remote_addr,
-                      reveal=reveal)
+                      reveal=reveal, audit_later=write_after_read if readonly else None)
     history = calls.ticket_history(db, actor, found)
     children = child_links.ticket_panel(db, actor, found, cipher=runtime().cipher)
     return render_template("tickets/ticket.html", t=found, person=person, history=history,

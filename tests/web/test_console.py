@@ -5,6 +5,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from tests_support import ACCOUNT_EVENTS
 
 from hotline.accounts.models import AuditEntry
@@ -83,6 +84,33 @@ def audit_rows(state):
     with state.db.transaction(readonly=True) as s:
         return [(e.event, e.object_ref, e.actor, e.reason, e.detail) for e in s.scalars(
             select(AuditEntry).where(AuditEntry.event.not_in(ACCOUNT_EVENTS)).order_by(AuditEntry.id))]
+
+
+def units_opened(state, monkeypatch) -> list[bool]:
+    """The ``readonly`` flag of every unit of work opened from now on (the real ones, only recorded)."""
+    opened, real = [], state.db.transaction
+    monkeypatch.setattr(state.db, "transaction", lambda *, readonly=False: opened.append(readonly) or real(readonly=readonly))
+    return opened
+
+
+def test_a_ticket_page_reads_without_the_write_lock_and_a_full_view_commits_its_audit_first(login, state, monkeypatch):
+    taker = login("operator")
+    number = number_of(taker.post("/console/new", {**CALL, "decision": "dispatch"}))
+    supervisor, unit = login("supervisor"), login("agency_staff", UNIT)
+    opened = units_opened(state, monkeypatch)
+    assert "138****1234" in supervisor.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert opened == [True]  # masked: one read-only unit (the badge reads in it too), nothing written
+    opened.clear()
+    assert "13812341234" in unit.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert opened == [True, False]  # full: the read, then the audit row's own write
+    assert [(e[0], e[3]) for e in audit_rows(state)][-1] == ("view_personal_data", "lead_unit")
+
+    def failing(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_log", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr("hotline.accounts.privacy.record_audit", failing)
+    resp = unit.get(f"/console/tickets/{number}")
+    assert resp.status_code == 503 and "13812341234" not in resp.get_data(as_text=True)  # not recorded: not shown
 
 
 def test_personal_data_is_masked_for_dispatchers_until_an_audited_reveal_with_a_reason(login, state):

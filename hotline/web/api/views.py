@@ -25,6 +25,7 @@ from hotline.web.api.body import json_body
 from hotline.web.api.openapi import openapi_document
 from hotline.web.api.tickets_json import ticket_json
 from hotline.web.forms import queue_filter
+from hotline.web.units import unit_of_work, write_after_read
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,8 +68,7 @@ def api_view(*, readonly: bool = False, own_transaction: bool = False) -> Callab
                 return retrying(lambda: view(actor, **kwargs))
 
             def attempt() -> Any:
-                with runtime().db.transaction(readonly=readonly) as session:
-                    return view(session, actor, **kwargs)
+                return unit_of_work(lambda session: view(session, actor, **kwargs), readonly=readonly)
 
             return retrying(attempt)  # a deadlock victim runs again from the start
 
@@ -117,16 +117,17 @@ def list_tickets(session: Session, actor: Actor) -> Any:
     })
 
 
-def _shown(session: Session, actor: Actor, ticket: Ticket, reveal: dict | None = None) -> Any:
+def _shown(session: Session, actor: Actor, ticket: Ticket, reveal: dict | None = None, *,
+           readonly: bool = False) -> Any:
     person = disclose(session, actor, ticket, cipher=runtime().cipher, now=utcnow(), source_ip=request.remote_addr,
-                      reveal=reveal)
+                      reveal=reveal, audit_later=write_after_read if readonly else None)
     return jsonify(ticket_json(ticket, person, with_events=True))
 
 
 @bp.get("/tickets/<number>")
-@api_view()
+@api_view(readonly=True)  # a full view's audit row is committed after the read (web.units)
 def get_ticket(session: Session, actor: Actor, number: str) -> Any:
-    return _shown(session, actor, queries.get_ticket(session, number, actor))
+    return _shown(session, actor, queries.get_ticket(session, number, actor), readonly=True)
 
 
 @bp.post("/tickets/<number>/reveal")

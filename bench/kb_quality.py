@@ -12,6 +12,7 @@ other sets:
   dev.yaml    check changes
   test.yaml   locked: scored once per release, never tuned on (needs --locked); first scored 2026-12-04
   test2.yaml  locked, a fourth writer (D): first scored at the second release of 2026-12-04
+  test3.yaml  locked, a fifth writer (E): first scored at the third release of 2026-12-05
 and the two older sets: queries.yaml (125, used to write the synonym table) and queries_holdout.yaml (40).
 
 Judging, as the issue states it: a result answers a query when its text contains the query's fact
@@ -55,10 +56,11 @@ SETS = {
     "dev": EVAL / "dev.yaml",
     "test": EVAL / "test.yaml",
     "test2": EVAL / "test2.yaml",
+    "test3": EVAL / "test3.yaml",
     "synonyms": ROOT / "knowledge_base" / "data" / "queries.yaml",
     "holdout40": ROOT / "knowledge_base" / "data" / "queries_holdout.yaml",
 }
-LOCKED = {"test", "test2"}
+LOCKED = {"test", "test2", "test3"}
 K = 10
 
 

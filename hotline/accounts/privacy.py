@@ -127,8 +127,8 @@ def disclose(
 ) -> PersonalData:
     """The privacy decision for one ticket, shown to one actor: full or masked; ``reveal`` (what
     ``REVEAL_SPEC`` parsed) asks for full data with a reason. Every full disclosure is audited: in
-    ``session``, or, when ``session`` is read-only, by the write handed to ``audit_later`` (which must
-    commit it before the data is shown)."""
+    ``session``, or by the write handed to ``audit_later`` (which must commit it before the data is
+    shown; the web's ``write_after_read`` does so whether the request's unit of work reads or writes)."""
     basis = full_access_basis(actor, ticket, now)
     if basis is None and reveal is None:
         return PersonalData.hidden(ticket)

@@ -35,7 +35,7 @@ DESK = (R.OPERATOR, R.DISPATCHER, R.ADMIN)
 @bp.get("/tickets/<number>")
 @console_view(readonly=True)  # a full view's audit row is committed after the read (web.units)
 def ticket(db: Session, actor: Actor, number: str) -> Any:
-    return _ticket_page(db, actor, queries.get_ticket(db, number, actor), readonly=True)
+    return _ticket_page(db, actor, queries.get_ticket(db, number, actor))
 
 
 @bp.post("/tickets/<number>/reveal")
@@ -51,10 +51,9 @@ def reveal(db: Session, actor: Actor, number: str) -> Any:
         return _ticket_page(db, actor, found), exc.status
 
 
-def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | None = None,
-                 readonly: bool = False) -> Any:
+def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | None = None) -> Any:
     person = disclose(db, actor, found, cipher=runtime().cipher, now=utcnow(), source_ip=request.remote_addr,
-                      reveal=reveal, audit_later=write_after_read if readonly else None)
+                      reveal=reveal, audit_later=write_after_read)
     history = calls.ticket_history(db, actor, found)
     children = child_links.ticket_panel(db, actor, found, cipher=runtime().cipher)
     return render_template("tickets/ticket.html", t=found, person=person, history=history,

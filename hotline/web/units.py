@@ -22,18 +22,27 @@ Write = Callable[[Session], object]
 
 
 def write_after_read(write: Write) -> None:
-    """Ask for ``write(session)`` to run in a write unit of work before this request's response leaves."""
-    g.setdefault("writes_after_read", []).append(write)
+    """Have ``write(session)`` done before this request's response leaves: at once in a write unit of work, after
+    the read in a read-only one (the caller need not know which)."""
+    session, readonly = g.unit_of_work  # only inside unit_of_work: a write asked for elsewhere fails loudly
+    if readonly:
+        g.writes_after_read.append(write)
+    else:
+        write(session)
 
 
 def unit_of_work(call: Callable[[Session], Any], *, readonly: bool) -> Any:
     """``call(session)`` in one unit of work; then the writes it asked for with :func:`write_after_read`, in
     one write unit of work committed before the result is returned."""
     db = runtime().db
-    g.pop("writes_after_read", None)  # a retried attempt starts clean
+    g.writes_after_read = []  # a retried attempt starts clean
     with db.transaction(readonly=readonly) as session:
-        result = call(session)
-    writes = g.pop("writes_after_read", None)
+        g.unit_of_work = (session, readonly)
+        try:
+            result = call(session)
+        finally:
+            del g.unit_of_work
+    writes = g.pop("writes_after_read")
     if writes:
         with db.transaction() as session:
             for write in writes:

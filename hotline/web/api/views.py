@@ -117,17 +117,16 @@ def list_tickets(session: Session, actor: Actor) -> Any:
     })
 
 
-def _shown(session: Session, actor: Actor, ticket: Ticket, reveal: dict | None = None, *,
-           readonly: bool = False) -> Any:
+def _shown(session: Session, actor: Actor, ticket: Ticket, reveal: dict | None = None) -> Any:
     person = disclose(session, actor, ticket, cipher=runtime().cipher, now=utcnow(), source_ip=request.remote_addr,
-                      reveal=reveal, audit_later=write_after_read if readonly else None)
+                      reveal=reveal, audit_later=write_after_read)
     return jsonify(ticket_json(ticket, person, with_events=True))
 
 
 @bp.get("/tickets/<number>")
 @api_view(readonly=True)  # a full view's audit row is committed after the read (web.units)
 def get_ticket(session: Session, actor: Actor, number: str) -> Any:
-    return _shown(session, actor, queries.get_ticket(session, number, actor), readonly=True)
+    return _shown(session, actor, queries.get_ticket(session, number, actor))
 
 
 @bp.post("/tickets/<number>/reveal")

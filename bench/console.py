@@ -6,6 +6,7 @@ ratio of the `/healthz` p95 measured in the same run; then the server's RSS per 
 sends N more mixed requests and prints RSS every tenth of them (growth means a leak).
 
     python bench/console.py                                   # 1M tickets, SQLite, one waitress process
+    python bench/console.py --tickets 100000 --threads 16     # the same with 16 server threads
     python bench/console.py --tickets 100000 --requests 400   # smaller
     python bench/console.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/console.py --postgres URL --workers 2 --only "ticket list,healthz (baseline)"
@@ -41,6 +42,8 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, make_url, text
 from workers import free_port, postgres_scratch  # bench/ is the script's own folder
+
+from hotline.config import DEFAULT_THREADS
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
@@ -199,7 +202,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=800, help="requests per endpoint")
     parser.add_argument("--postgres", help="a PostgreSQL URL; the bench runs on a scratch database beside it")
     parser.add_argument("--workers", type=int, default=1, help="web processes (gunicorn when > 1)")
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help="server threads per process (default: what `hotline serve` uses)")
     parser.add_argument("--only", help="comma-separated endpoint names to measure (healthz is always measured)")
     parser.add_argument("--soak", type=int, default=0, help="then N mixed requests, RSS every N/10")
     args = parser.parse_args()

@@ -11,6 +11,12 @@ from typing import Any
 
 DATA_DIR = Path(__file__).with_name("data")
 
+#: threads per web process. A process runs Python on one core at a time (the GIL), and every SQLite or
+#: PostgreSQL call hands the lock to another thread: under 16 saturating users on this 2-core machine 16
+#: threads spent 12.7 ms of CPU per ticket list (6 of them in the kernel, switching), 4 threads 7.6–8.8 and
+#: 2 threads 6.5, with a lower p95 too (docs/performance.md). 4 keeps room for a slow export beside the rest.
+DEFAULT_THREADS = 4
+
 
 class ConfigError(ValueError):
     """A setting is missing or invalid; raised before the app starts serving."""

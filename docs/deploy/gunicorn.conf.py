@@ -5,7 +5,7 @@ options, from ``hotline.app.gunicorn_options``).
 Environment (besides the app's ``HOTLINE_*`` settings, see README "Configuration"):
   HOTLINE_BIND         where gunicorn listens (default 127.0.0.1:8000; nginx proxies to it)
   HOTLINE_WORKERS      worker processes (default 2 × cores + 1, at most 8); PostgreSQL when above 1 in production
-  HOTLINE_THREADS      threads per worker (default 8)
+  HOTLINE_THREADS      threads per worker (default hotline.config.DEFAULT_THREADS, 4)
   HOTLINE_METRICS_DIR  shared by the workers' latency counters (the unit uses /run/hotline-web/metrics)
 """
 
@@ -13,7 +13,7 @@ import os
 import sys
 
 from hotline.app import gunicorn_options
-from hotline.config import ConfigError, load_settings
+from hotline.config import DEFAULT_THREADS, ConfigError, load_settings
 
 _cores = os.cpu_count() or 1
 os.environ.setdefault("HOTLINE_WORKERS", str(min(2 * _cores + 1, 8)))
@@ -31,7 +31,7 @@ if _settings.metrics_dir is None:
 
 _host, _, _port = (os.environ.get("HOTLINE_BIND") or "127.0.0.1:8000").rpartition(":")
 globals().update(gunicorn_options(_settings, host=_host or "127.0.0.1", port=int(_port),
-                                  threads=int(os.environ.get("HOTLINE_THREADS") or 8)))
+                                  threads=int(os.environ.get("HOTLINE_THREADS") or DEFAULT_THREADS)))
 preload_app = False  # every worker opens its own database connections after the fork
 accesslog = "-"  # path and status only (no query strings: nothing personal travels in a URL)
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.actor import Actor
@@ -92,22 +92,26 @@ def card(actor: Actor, child: Child, today: date, suggestion: Suggestion | None 
 # --- what a call says: places and phones ----------------------------------------------------------------
 
 
+_COUNTIES = select(Region.id, Region.name, Region.path).where(Region.level == RegionLevel.COUNTY.value)
+#: built once: building the OR cost more than running it (the ticket page reads it on every view)
+_COUNTY_NAMED = _COUNTIES.where(or_(Region.path == bindparam("path"), Region.name == bindparam("name")))
+
+
 def _counties(session: Session, county: str | None, address: str | None) -> tuple[set[int], str | None]:
     """The county regions the call names (the county field first, else one found in the address)."""
     if not county and not address:
         return set(), None
-    counties = select(Region.id, Region.name, Region.path).where(Region.level == RegionLevel.COUNTY.value)
     if county:  # a ticket's county field holds a county's name or path: read only the counties it names exactly
         county = county.strip()
         named = _clean(county.split("/")[-1])
-        rows = session.execute(counties.where(or_(Region.path == county, Region.name == named))).all()
+        rows = session.execute(_COUNTY_NAMED, {"path": county, "name": named}).all()
         by_path = [r for r in rows if r.path == county]
         if by_path:
             return {by_path[0].id}, by_path[0].name
         if rows:
             return {r.id for r in rows}, named
         county = county.split("/")[-1]  # an abbreviation (农安) or a misspelling: every county's names below
-    rows = session.execute(counties).all()
+    rows = session.execute(_COUNTIES).all()
     found = _county_named(Places(r.name for r in rows), county, address)
     if found is None:
         return set(), None
@@ -196,8 +200,9 @@ def suggest(session: Session, actor: Actor, *, name: str | None = None, phone: s
     limit = max(1, min(limit, MAX_SUGGESTIONS))
     typed = _clean(name)
     visible = child_condition(session, actor)
-    counties, county_name = _counties(session, county, address)
-    villages = _villages(session, address, counties)
+    # the place only weighs a name signal: with no name typed, the county and villages are not looked up
+    counties, county_name = _counties(session, county, address) if typed else (set(), None)
+    villages = _villages(session, address, counties) if typed else {}
     found: dict[int, _Signals] = {}
 
     def signals(child: Child) -> _Signals:

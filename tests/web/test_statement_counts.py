@@ -117,3 +117,20 @@ def test_a_request_reads_the_users_places_only_for_the_roles_that_have_places(lo
     with counted(state) as statements:
         assert supervisor.get("/console/queue").status_code == 200
     assert [s for s in statements if "user_places" in s] == []
+
+
+def test_a_ticket_page_without_a_childs_name_looks_up_no_place_for_the_register(login, state):
+    """The register's suggestions weigh a place only beside a name: a call naming no child reads neither the
+    counties nor the villages (most calls), and the co-handling units are read as names, not as units with
+    their regions."""
+    desk = login("operator")
+    supervisor = login("supervisor")
+    resp = desk.post("/console/new", {**CALL, "child_name": "", "text": CALL["text"] + "（未留孩子姓名）"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    nameless = resp.headers["Location"].rsplit("/", 1)[-1]
+    named = take_calls(desk, 1)[0]
+    without = statements_for(state, lambda: supervisor.get(f"/console/tickets/{nameless}"))
+    with_name = statements_for(state, lambda: supervisor.get(f"/console/tickets/{named}"))
+    assert not [s for s in without if "FROM regions" in s], without
+    assert [s for s in with_name if "FROM regions" in s], with_name  # the name is weighed with its county
+    assert not [s for s in without if "agency_units.code" in s and "ticket_co_units" in s], without

@@ -121,7 +121,7 @@ def init(demo: bool) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="监听端口（默认 5000 或 HOTLINE_PORT）。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=DEFAULT_THREADS, show_default=True,
-              help="每个进程的线程数（默认 4：线程越多，锁切换的开销越大）。")
+              help="每个进程的线程数（线程越多，争用解释器锁的开销越大）。")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Web 进程数（默认 1 或 HOTLINE_WORKERS）；大于 1 时由 gunicorn 运行，SQLite 在生产模式下只允许 1 个。")
 @friendly_errors

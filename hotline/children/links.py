@@ -92,8 +92,8 @@ def card(actor: Actor, child: Child, today: date, suggestion: Suggestion | None 
 # --- what a call says: places and phones ----------------------------------------------------------------
 
 
+#: built once: a ticket page naming a child runs the second on every view
 _COUNTIES = select(Region.id, Region.name, Region.path).where(Region.level == RegionLevel.COUNTY.value)
-#: built once: building the OR cost more than running it (the ticket page reads it on every view)
 _COUNTY_NAMED = _COUNTIES.where(or_(Region.path == bindparam("path"), Region.name == bindparam("name")))
 
 

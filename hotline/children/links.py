@@ -92,7 +92,7 @@ def card(actor: Actor, child: Child, today: date, suggestion: Suggestion | None 
 # --- what a call says: places and phones ----------------------------------------------------------------
 
 
-#: built once: a ticket page naming a child runs the second on every view
+#: built once: every view of a ticket that names a child runs ``_COUNTY_NAMED``
 _COUNTIES = select(Region.id, Region.name, Region.path).where(Region.level == RegionLevel.COUNTY.value)
 _COUNTY_NAMED = _COUNTIES.where(or_(Region.path == bindparam("path"), Region.name == bindparam("name")))
 

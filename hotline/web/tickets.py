@@ -57,8 +57,8 @@ def _ticket_page(db: Session, actor: Actor, found: Ticket, *, reveal: dict | Non
     history = calls.ticket_history(db, actor, found)
     children = child_links.ticket_panel(db, actor, found, cipher=runtime().cipher)
     return render_template("tickets/ticket.html", t=found, person=person, history=history,
-                           co_units=queries.co_unit_names(db, found), forms=actions.available_actions(found, actor), reveal_reasons=REVEAL_REASONS,
-                           children=children)
+                           co_units=queries.co_unit_names(db, found), forms=actions.available_actions(found, actor),
+                           reveal_reasons=REVEAL_REASONS, children=children)
 
 
 @bp.post("/tickets/<number>/actions/<name>")

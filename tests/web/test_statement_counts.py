@@ -121,7 +121,7 @@ def test_a_request_reads_the_users_places_only_for_the_roles_that_have_places(lo
 
 def test_a_ticket_page_without_a_childs_name_looks_up_no_place_for_the_register(login, state):
     """The register's suggestions weigh a place only beside a name: a call naming no child reads neither the
-    counties nor the villages (most calls), and the co-handling units are read as names, not as units with
+    counties nor the villages, and the co-handling units are read as names, not as units with
     their regions."""
     desk = login("operator")
     supervisor = login("supervisor")

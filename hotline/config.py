@@ -11,10 +11,9 @@ from typing import Any
 
 DATA_DIR = Path(__file__).with_name("data")
 
-#: threads per web process. A process runs Python on one core at a time (the GIL), and every SQLite or
-#: PostgreSQL call hands the lock to another thread: under 16 saturating users on this 2-core machine 16
-#: threads spent 12.7 ms of CPU per ticket list (6 of them in the kernel, switching), 4 threads 7.6–8.8 and
-#: 2 threads 6.5, with a lower p95 too (docs/performance.md). 4 keeps room for a slow export beside the rest.
+#: threads per web process. Python runs on one core at a time per process (the GIL) and every database call
+#: hands that lock to another thread, so more threads cost more CPU per request under load; 4 leaves room for
+#: a slow export beside the rest. The measurements: docs/performance.md, "Fifth round".
 DEFAULT_THREADS = 4
 
 

@@ -5,7 +5,7 @@ options, from ``hotline.app.gunicorn_options``).
 Environment (besides the app's ``HOTLINE_*`` settings, see README "Configuration"):
   HOTLINE_BIND         where gunicorn listens (default 127.0.0.1:8000; nginx proxies to it)
   HOTLINE_WORKERS      worker processes (default 2 × cores + 1, at most 8); PostgreSQL when above 1 in production
-  HOTLINE_THREADS      threads per worker (default hotline.config.DEFAULT_THREADS, 4)
+  HOTLINE_THREADS      threads per worker (default hotline.config.DEFAULT_THREADS)
   HOTLINE_METRICS_DIR  shared by the workers' latency counters (the unit uses /run/hotline-web/metrics)
 """
 

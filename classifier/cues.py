@@ -101,6 +101,12 @@ _SENTENCE = re.compile(r"[。!！?？\n]+")
 _END = r"(?=[,，。!！?？;；\s…]|$|了|啊|呀|好|快|怎么|咋)"
 _NS = r"[^。!?！？\n]"  # no sentence end (NFKC turns ！？ into !?)
 _NC = r"[^,，。!?！？;；\n]"  # no clause end
+_PREGNANT = r"(?:怀孕|怀上|有了身孕|流产|打胎|引产|人流)"
+# 性侵害 in callers' words, including the euphemism "强迫(她)发生关系"
+_RAPE = r"(?:强奸|性侵|糟蹋|强暴|侵犯|(?:强迫|强行|逼着?|硬逼)" + _NC + r"{0,4}?发生(?:了)?(?:性)?关系)"
+_NOT_THE_CHILDS_PREGNANCY = re.compile(
+    r"(妈|嫂|姐|姨|老婆|媳妇|儿媳|婶|我)[^，。！？,]{0,4}" + _PREGNANT + "|" + _BORN + "|" + _CONSULT.pattern
+    + r"|生理期|性教育|生理卫生|青春期知识|(讲讲|讲一讲|教教)|(咋|怎么)开口")
 _SOON = r"(?:现在|马上|这就|一会儿?|待会儿?|等会儿?|今天|今儿|今晚|今天晚上|中午|下午|傍晚|晚上|明天|明儿|明早|一早|后天)"
 _MINOR = r"(?:(?<![0-9一二三四五六七八九十两])(?:十[一二三四五六七]?|1[0-7]|[4-9])周?岁|初[一二三]|高[一二]|小学|[四五六]年级|未成年)"
 # evidence that a child has been hurt, and that the adult about to take it is the suspect
@@ -196,12 +202,12 @@ CUES: tuple[CueSpec, ...] = (
         r"(下面|下身|私处|私密处|隐私部位|阴部|会阴|尿尿的地方|小便的地方|肛门)(上)?.{0,6}?(流血|出血|有血|血迹|红肿|撕裂|破了|受伤|伤了|新伤|有伤)|"
         r"(强行|硬|正)(脱|扒)(了)?.{0,6}裤子|(脱|扒)(她|他|孩子|小孩|女孩|闺女|男孩)的?裤子"),
         needs_now=True, now_extra=_DISCOVERED, veto=re.compile(r"月经|例假|来事|便秘|痔疮|洗澡|换尿布|尿布疹|医生检查")),
-    CueSpec("sexual_abuse", re.compile(_UNDER14 + r"[^。！？]{0,14}?(怀孕|怀上|有了身孕|流产|打胎|引产|人流)"), strict_past=True,
-            veto=re.compile(r"(妈|嫂|姐|姨|老婆|媳妇|儿媳|婶|我)[^，。！？,]{0,4}(怀孕|怀上|有了身孕|流产|打胎|引产|人流)|" + _BORN + "|" + _CONSULT.pattern
-                        + r"|生理期|性教育|生理卫生|青春期知识|(讲讲|讲一讲|教教)|(咋|怎么)开口")),
+    CueSpec("sexual_abuse", re.compile(_UNDER14 + r"[^。！？]{0,14}?" + _PREGNANT), strict_past=True, veto=_NOT_THE_CHILDS_PREGNANCY),
     CueSpec("sexual_abuse", re.compile(
-        r"(强奸|性侵|糟蹋|祸害|强暴|侵犯|欺负)[^。！？]{0,12}?(怀孕|怀上|流产|打胎|引产|人流)|"
-        r"(怀孕|怀上|流产|打胎|引产|人流)[^。！？]{0,12}?(强奸|性侵|糟蹋|强暴|侵犯)"), strict_past=True, veto=re.compile(_BORN + "|" + _CONSULT.pattern)),
+        r"(强奸|性侵|糟蹋|祸害|强暴|侵犯|欺负)[^。！？]{0,12}?" + _PREGNANT + "|" + _PREGNANT + r"[^。！？]{0,12}?" + _RAPE),
+        strict_past=True, veto=re.compile(_BORN + "|" + _CONSULT.pattern)),
+    # （三）told in two sentences: "诊断为药物流产不全。孩子称是带班师傅强迫发生关系……"
+    CueSpec("sexual_abuse", re.compile(_PREGNANT), strict_past=True, evidence=(re.compile(_RAPE),), veto=_NOT_THE_CHILDS_PREGNANCY),
     # 第四条（四）: several injuries, starvation, unconscious, drugged
     CueSpec("injury", re.compile(
         r"(身上|浑身|全身|胳膊|腿上|后背|背上|脸上|屁股)(上)?(全是|都是|到处是|好多|好几处|多处|一道一道的?|一块一块的?)(伤|淤青|青紫|紫|血印|血道|疤|烫伤)|"

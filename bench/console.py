@@ -1,9 +1,9 @@
 """The console under load at provincial scale: 16 concurrent logged-in users on the ticket list (first page,
-a filtered page, the next page by its cursor), the ticket page, live triage, the dashboard and an agency
-inbox, against a server holding N tickets (default 1,000,000). For each endpoint it prints requests/s,
-p50/p95, **server CPU per request** (the server processes' CPU time over the run / requests) and p95 as a
-ratio of the `/healthz` p95 measured in the same run; then the server's RSS per worker. `--soak N` then
-sends N more mixed requests and prints RSS every tenth of them (growth means a leak).
+a page filtered by three and by four columns, the next page by its cursor), the ticket page, live triage,
+the dashboard and an agency inbox, against a server holding N tickets (default 1,000,000). For each endpoint
+it prints requests/s, p50/p95, **server CPU per request** (the server processes' CPU time over the run /
+requests) and p95 as a ratio of the `/healthz` p95 measured in the same run; then the server's RSS per
+worker. `--soak N` then sends N more mixed requests and prints RSS every tenth of them (growth means a leak).
 
     python bench/console.py                                   # 1M tickets, SQLite, one waitress process
     python bench/console.py --tickets 100000 --threads 16     # the same with 16 server threads
@@ -247,9 +247,12 @@ def main() -> None:
         calls = {
             "healthz (baseline)": ("lead", lambda s, i: s.get(f"{base}/healthz", timeout=60)),
             "ticket list": ("lead", lambda s, i: s.get(f"{base}/console/queue", timeout=60)),
-            "ticket list, next page": ("lead", lambda s, i: s.get(f"{base}/console/queue?{next_query}", timeout=60)),
-            "ticket list, filtered": ("lead", lambda s, i: s.get(
+            "ticket list: next page": ("lead", lambda s, i: s.get(f"{base}/console/queue?{next_query}", timeout=60)),
+            "ticket list: filtered": ("lead", lambda s, i: s.get(
                 f"{base}/console/queue?status=dispatched&prefecture=长春市&urgency=urgent", timeout=60)),
+            "ticket list: four filters": ("lead", lambda s, i: s.get(
+                f"{base}/console/queue?status=dispatched&category=guardianship&prefecture=长春市&urgency=urgent",
+                timeout=60)),
             "ticket page": ("lead", lambda s, i: s.get(f"{base}/console/tickets/{rng.choice(numbers)}", timeout=60)),
             "live triage": ("desk", lambda s, i: s.post(f"{base}/console/triage", json={"text": TEXTS[i % 5]},
                                                         headers={"X-CSRF-Token": s.csrf}, timeout=60)),

@@ -134,3 +134,17 @@ def test_a_ticket_page_without_a_childs_name_looks_up_no_place_for_the_register(
     assert not [s for s in without if "FROM regions" in s], without
     assert [s for s in with_name if "FROM regions" in s], with_name  # the name is weighed with its county
     assert not [s for s in without if "agency_units.code" in s and "ticket_co_units" in s], without
+
+
+def test_a_first_page_that_holds_every_match_is_not_counted_again(login, state):
+    """The count reads the same rows as the page; it runs only when there may be more than one page."""
+    desk = login("operator")
+    supervisor = login("supervisor")
+    take_calls(desk, 3)
+    whole = statements_for(state, lambda: supervisor.get("/console/queue?per_page=50"))
+    paged = statements_for(state, lambda: supervisor.get("/console/queue?per_page=2"))
+    counts = [s for s in whole if "count(" in s.lower() and "notifications" not in s]
+    assert counts == [], counts
+    assert [s for s in paged if "count(" in s.lower() and "notifications" not in s]
+    assert "共 3 张" in supervisor.get("/console/queue?per_page=50").get_data(as_text=True)
+    assert "共 3 张" in supervisor.get("/console/queue?per_page=2").get_data(as_text=True)

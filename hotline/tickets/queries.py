@@ -227,8 +227,7 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, now: datetim
         stmt = stmt.where(Ticket.extension_state == flt.extension_state)
     if flt.overdue:
         stmt = stmt.where(overdue_condition(now or utcnow()))
-    count = select(func.count()).select_from(
-        stmt.with_only_columns(Ticket.id).order_by(None).limit(COUNT_CAP + 1).subquery())
+    matching = stmt
     order = {
         "newest": (Ticket.id.desc(),),
         "deadline": (Ticket.resolve_due_at.asc(), Ticket.id),
@@ -248,6 +247,7 @@ def list_tickets(session: Session, actor: Actor, flt: TicketFilter, now: datetim
     if len(rows) <= flt.per_page and flt.after is None and flt.page == 1:
         counted = len(rows)  # the whole result is on this page: counting would read the same rows again
     else:
-        counted = _capped_count(session, count)
+        capped = matching.with_only_columns(Ticket.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+        counted = _capped_count(session, select(func.count()).select_from(capped))
     next_after = items[-1].id if len(rows) > flt.per_page and flt.order == "newest" else None
     return TicketPage(items, min(counted, COUNT_CAP), counted > COUNT_CAP, next_after)

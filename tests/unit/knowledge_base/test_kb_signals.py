@@ -67,6 +67,9 @@ def test_load_questions_skips_blank_and_duplicate_entries(tmp_path):
 def test_the_shipped_signals_answer_callers_words_on_the_real_content(kb, query):
     """Caller phrasings written for this test (not from any evaluation set): the top three hold an
     answer script or the law it rests on."""
+    # script-091 and script-092 joined the second list with the S8/S9 questions (2026-12-05): both tell the caller
+    # the police act on violence at home (报警处置 / 立即报警), where script-044 now ranks fourth
     expected = {"爹妈都进去了孩子谁管": ("script-001", "script-084", "minors-protection-law-2024#第九十二条"),
-                "家里大人动手打孩子报警有用不": ("anti-domestic-violence-law", "script-04", "script-08")}[query]
+                "家里大人动手打孩子报警有用不": ("anti-domestic-violence-law", "script-04", "script-08", "script-091",
+                                         "script-092")}[query]
     assert any(h.id.startswith(expected) for h in kb.search(query, 3))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 from flask import Flask
@@ -51,7 +52,10 @@ class TicketRows:
 
     def __init__(self, badges: Mapping[str | None, Markup], categories: Mapping[str, str],
                  statuses: Mapping[str, str]) -> None:
-        self.badges, self.categories, self.statuses = badges, categories, statuses
+        self.badges = badges
+        # the labels of closed sets, escaped once
+        self.categories = {code: str(escape(name)) for code, name in categories.items()}
+        self.statuses = {code: str(escape(name)) for code, name in statuses.items()}
 
     def queue(self, items: Iterable, now: datetime, href: str, *, callback: bool = False,
               with_countdown: bool = False) -> Markup:
@@ -78,19 +82,25 @@ class TicketRows:
         if t.supervision_count:
             marks += ' <span class="badge">督办</span>'
         review = ' <span class="badge review">待确认</span>' if t.needs_review else ""
-        category = self.categories.get(t.category, t.category) if t.category else "未分类"
-        when = countdown(due, now) if with_countdown else local_minute(due)
+        category = self.categories.get(t.category) or _escaped(t.category) if t.category else "未分类"
+        when = countdown(due, now) if with_countdown else escape(local_minute(due))
         text = t.text or ""
-        summary = escape(text[:40]) + ("…" if len(text) > 40 else "")
+        summary = f'{escape(text[:40])}{"…" if len(text) > 40 else ""}'
         return (f'<tr class="{"overdue" if late else ""}">'
                 f'<td>{_ticket_link(href, t.number)}</td>'
                 f'<td>{self.badges.get(t.urgency, "")}{review}</td>'
-                f'<td>{escape(self.statuses.get(t.status, t.status))}{marks}</td>'
-                f'<td>{escape(category)}</td>'
-                f'<td>{escape(t.prefecture or "—")} {escape(t.county or "")}</td>'
-                f'<td>{escape(t.lead_unit_name or "—")}</td>'
-                f'<td>{escape(when)}</td>'
+                f'<td>{self.statuses.get(t.status) or _escaped(t.status)}{marks}</td>'
+                f'<td>{category}</td>'
+                f'<td>{_escaped(t.prefecture or "—")} {_escaped(t.county or "")}</td>'
+                f'<td>{_escaped(t.lead_unit_name or "—")}</td>'
+                f'<td>{when}</td>'
                 f'<td>{summary}</td></tr>')
+
+
+@lru_cache(maxsize=4096)
+def _escaped(value: str) -> str:
+    """Escaped text of the few thousand values rows repeat (places, unit names)."""
+    return str(escape(value))
 
 
 def register_template_globals(app: Flask) -> None:

@@ -4,6 +4,8 @@ database of its own, whichever backend the suite runs on; PostgreSQL keeps value
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import event, text
 
@@ -14,9 +16,10 @@ from hotline.migrate import upgrade
 from hotline.tickets.queries import TicketFilter, list_tickets
 
 SUPERVISOR = Actor("user", "lead", Role.SUPERVISOR, id=1)
-#: what ANALYZE wrote for a million tickets: rows, then rows per distinct value (7 statuses, 10 categories)
+#: what ANALYZE wrote for a million tickets: rows, then rows per distinct value (7 statuses, 10 categories, 2
+#: urgencies, 9 prefectures; for the filters' index, per distinct status, then status and urgency, and so on)
 A_YEAR = {"ix_tickets_status": "1000000 142858", "ix_tickets_category": "1000000 100000",
-          "ix_tickets_urgency": "1000000 500000"}
+          "ix_tickets_urgency": "1000000 500000", "ix_tickets_filters": "1000000 142858 71429 7937 794"}
 
 
 @pytest.fixture
@@ -54,7 +57,21 @@ def _plans(db: Database, flt: TicketFilter) -> list[str]:
 
 def test_an_open_status_and_a_category_walk_the_status_index(year_db):
     plans = _plans(year_db, TicketFilter(status="dispatched", category="guardianship", brief=True))
-    assert plans and all("ix_tickets_status" in p for p in plans), plans
+    assert plans and all("ix_tickets_status (status=?)" in p or "ix_tickets_filters (status=?)" in p
+                         for p in plans), plans
+
+
+def test_an_open_status_with_other_filters_is_counted_inside_the_filters_index(year_db):
+    three = TicketFilter(status="dispatched", urgency="urgent", prefecture="长春市", brief=True)
+    (page,) = _plans(year_db, three)
+    assert "ix_tickets_filters (status=? AND urgency=? AND prefecture=?)" in page, page
+    # a next page is always counted (a first page holding every match is not counted again)
+    _, count = _plans(year_db, replace(three, after=10**9))
+    assert "COVERING INDEX ix_tickets_filters (status=? AND urgency=? AND prefecture=?)" in count, count
+    (page,) = _plans(year_db, TicketFilter(status="dispatched", urgency="urgent", prefecture="长春市",
+                                           category="guardianship", brief=True))
+    assert "ix_tickets_filters (status=? AND urgency=? AND prefecture=? AND category=?)" in page, page
+    assert "ORDER BY" not in page, page  # all four fixed: the index gives the newest first
 
 
 def test_closed_tickets_of_a_category_walk_the_category_index(year_db):

@@ -19,6 +19,7 @@ other sets:
               fourth release of 2026-12-05
   train2.yaml, dev2.yaml  harder train and dev sets (writers F and G, 2026-12-05): callers describe the
               situation, not the term; the first sets were nearly all found by then
+  dev3.yaml   a third check set under the same harder brief (writer I, 2026-12-05): looked at, never tuned on
 and the two older sets: queries.yaml (125, used to write the synonym table) and queries_holdout.yaml (40).
 
 Judging, as the issue states it: a result answers a query when its text contains the query's fact
@@ -67,6 +68,7 @@ SETS = {
     "test4": EVAL / "test4.yaml",
     "train2": EVAL / "train2.yaml",
     "dev2": EVAL / "dev2.yaml",
+    "dev3": EVAL / "dev3.yaml",
     "synonyms": ROOT / "knowledge_base" / "data" / "queries.yaml",
     "holdout40": ROOT / "knowledge_base" / "data" / "queries_holdout.yaml",
 }

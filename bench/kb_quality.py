@@ -27,11 +27,13 @@ Judging, as the issue states it: a result answers a query when its text contains
 it, or when the writer listed its id as an answer.  The older sets have ids only.
 
 Systems, over the same passages (knowledge_base/content):
-  (a) ours            synonyms + BM25F + similar questions + character pairs, fused (RankingParams defaults)
+  (a) ours            synonyms + BM25F + similar questions + character pairs, fused, then blended with
+                      the meaning of the similar questions (RankingParams defaults)
   (b) BM25            plain Okapi BM25 (k1 1.2, b 0.75) over the jieba analysis of title + text
   (c) no questions    (a) without the similar questions
   (d) no characters   (a) without the character-pair signal
   (e) no synonyms     (a) without synonym expansion
+  (f) no meaning      (a) without the semantic signal distilled from multilingual-e5-small (``semantic``)
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def systems(store: InMemoryStore, passages) -> list[tuple[str, Callable[[str], l
         ("(c) no questions", run(KnowledgeBase(store, questions={}))),
         ("(d) no characters", run(KnowledgeBase(store, RankingParams(character_weight=0.0)))),
         ("(e) no synonyms", run(KnowledgeBase(store, RankingParams(expand=False)))),
+        ("(f) no meaning", run(KnowledgeBase(store, RankingParams(semantic_weight=0.0)))),
     ]
 
 

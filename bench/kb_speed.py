@@ -1,5 +1,5 @@
 """Knowledge-base speed: query latency p50/p95 with the full ranking (synonyms, BM25F, similar questions,
-LSA, fusion, snippets, cited passages) at the real corpus and at 10k and 100k passages, through the same
+the distilled semantic signal, fusion, snippets, cited passages) at the real corpus and at 10k and 100k passages, through the same
 DbPassageStore the app uses, beside two baselines measured in the same run on the same passages:
 
   FTS5   SQLite FTS5 over the same jieba tokens, ``MATCH 'a OR b …' ORDER BY bm25()`` (ids only, no snippets)

@@ -12,7 +12,9 @@ no candidate preselection).  Three signals:
 * ``characters``: BM25 over the Chinese character pairs of title, text and similar questions
   (``analysis.char_bigrams``): a phrase that word segmentation cuts differently in a caller's words
   and in the document still matches.
-``RankIndex.score`` returns the signals; ``search.KnowledgeBase.fuse`` combines them.
+``RankIndex.score`` returns the signals; ``search.KnowledgeBase.fuse`` combines them.  A fourth,
+``RankIndex.semantic``, is each passage's best similar question by meaning (``semantic``); search blends
+it in after the lexical ranking.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from .analysis import analyze, char_bigrams
 from .index import FIELDS, Bm25Params, PassageTerms, idf
+from .semantic import SemanticEncoder
 
 K1, B = 1.2, 0.75  # plain BM25 for the question and character signals
 
@@ -105,6 +108,7 @@ class RankIndex:
         entries: Sequence[PassageTerms],
         params: Bm25Params,
         questions: Mapping[str, Sequence[str]] | None = None,
+        encoder: SemanticEncoder | None = None,
     ) -> None:
         self.ids: list[str] = [e.id for e in entries]
         self.row: dict[str, int] = {pid: i for i, pid in enumerate(self.ids)}
@@ -134,6 +138,16 @@ class RankIndex:
                     asked.append(Counter(toks))
                     by_passage.setdefault(i, []).append(q)
         self.question_owner = np.array(owners, dtype=np.int64)
+        # semantic: one unit vector per similar question, and per answer script's title (the question it
+        # answers, in the writers' words); ``_segments`` groups the rows by passage for a maximum
+        self.encoder = encoder
+        asks = [(i, q) for i, qs in by_passage.items() for q in qs]
+        asks += [(i, e.title) for i, e in enumerate(entries) if e.type == "script" and e.title]
+        asks.sort(key=lambda a: a[0])
+        self.question_vectors = encoder.encode_many([q for _, q in asks]) if encoder else np.zeros((0, 0), np.float32)
+        owner = np.array([i for i, _ in asks], dtype=np.int64)
+        starts = np.flatnonzero(np.diff(owner, prepend=-1)) if asks else np.zeros(0, dtype=np.int64)
+        self._segments = (starts, owner[starts])
 
         # lexical: BM25F weights
         counts = [{name: Counter(e.tokens.get(name, ())) for name in FIELDS} for e in entries]
@@ -206,9 +220,22 @@ class RankIndex:
             accumulate(self.characters, self.gram_vocab, Counter(char_bigrams(text)).items(), characters)
         return Signals(lexical, best, characters)
 
+    def semantic(self, text: str) -> np.ndarray | None:
+        """Per passage: the cosine between ``text`` and its closest similar question by meaning, -1 for a
+        passage without questions; None without an encoder or when the text has no known feature."""
+        if self.encoder is None or not self.question_vectors.size:
+            return None
+        query = self.encoder.encode(text)
+        if not query.any():
+            return None
+        starts, rows = self._segments
+        out = np.full(self.n, -1.0)
+        out[rows] = np.maximum.reduceat(self.question_vectors @ query, starts)
+        return out
+
 
 def memory_bytes(index: RankIndex) -> int:
     """Approximate memory held by the index's arrays (for the speed benchmark's report)."""
-    total = sum(m.nbytes for m in (index.lexical, index.questions, index.characters))
+    total = sum(m.nbytes for m in (index.lexical, index.questions, index.characters)) + index.question_vectors.nbytes
     total += index.df.nbytes + index.superseded.nbytes + sum(mask.nbytes for mask in index._categories.values())
     return total

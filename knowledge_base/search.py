@@ -7,6 +7,10 @@ Ranking (all in the library, whatever the store; ``ranker.RankIndex`` holds the 
    question (相似问法) and the BM25 score of the Chinese character pairs it shares with the query; the
    fused score is ``bm25f + question_weight · question + character_weight · characters``, for
    passages that match a query word themselves or through a question;
+   meaning is blended in (``_blend``): ``(1 - semantic_weight) · score / best score + semantic_weight ·
+   meaning``, the meaning being the passage's best similar question's (or script title's) cosine with the
+   query (``semantic``), rescaled over the ``semantic_pool`` best; a query that matches no word at all
+   keeps its empty result;
 3. a superseded passage's score is multiplied by ``superseded_factor`` (0.5): the 2020 minors law
    is word for word the 2024 text for most articles, so the current article always ranks first;
 4. cited-authority propagation, for eligibility questions only (算不算 / 是指 / 认定 …, see
@@ -33,6 +37,7 @@ from .analysis import expand_query, normalize, segment, stopwords, synonym_vocab
 from .index import Bm25Params, InMemoryStore, PassageStore, StoredPassage
 from .questions import similar_questions
 from .ranker import RankIndex, Signals
+from .semantic import SemanticEncoder, shipped_encoder
 from .snippets import Snippet, make_snippet
 from .sources import all_passages, load_articles
 
@@ -102,6 +107,10 @@ class RankingParams:
     related_script_boost: float = 1.3
     related_category_boost: float = 1.3
     few_hits: int = 3  # fewer hits than this → also offer suggestions
+    # semantic blend (``semantic``): (1 - w) · score / best score + w · the passage's meaning score, rescaled
+    # so the best of ``semantic_pool`` passages is 1 and the pool's last 0.  Chosen on train2 (2026-12-05).
+    semantic_weight: float = 0.3
+    semantic_pool: int = 30
 
 
 _DEFAULT = object()
@@ -115,10 +124,12 @@ class KnowledgeBase:
         store: PassageStore,
         params: RankingParams | None = None,
         questions: Mapping[str, Sequence[str]] | None | object = _DEFAULT,
+        encoder: SemanticEncoder | None | object = _DEFAULT,
     ):
         self.store = store
         self.params = params or RankingParams()
         self.questions = similar_questions() if questions is _DEFAULT else (questions or {})
+        self.encoder = shipped_encoder() if encoder is _DEFAULT else encoder
         self._index: RankIndex | None = None
         self._vocab: dict[str, int] | None = None
         self._masks: dict[str, list[str]] | None = None
@@ -159,7 +170,8 @@ class KnowledgeBase:
         if index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = RankIndex(self.store.entries(), self.params.bm25, self.questions)
+                    encoder = self.encoder if self.params.semantic_weight > 0 else None
+                    self._index = RankIndex(self.store.entries(), self.params.bm25, self.questions, encoder)
                 index = self._index
         return index
 
@@ -217,6 +229,8 @@ class KnowledgeBase:
         live = [(t, w) for t, w in terms if index.doc_freq(t) > 0]
         marks = {t: w * index.term_idf(t) for t, w in live}
         scores = self.fuse(self.signals(terms, text))
+        if text and p.semantic_weight > 0:
+            scores = self._blend(scores, index.semantic(text))
         if p.superseded_factor != 1.0:
             scores = np.where(index.superseded, scores * p.superseded_factor, scores)
         for type_, boost in (type_boost or {}).items():
@@ -228,6 +242,20 @@ class KnowledgeBase:
         if propagate and p.cite_boost > 0:
             scores = self._propagate(scores, index)
         return _top(scores, limit), marks
+
+    def _blend(self, scores: np.ndarray, meaning: np.ndarray | None) -> np.ndarray:
+        """Mix the meaning of the query into the lexical ranking.  A query none of whose words the knowledge
+        base knows keeps its empty result: the meaning alone would answer nonsense with something."""
+        best = scores.max() if scores.size else 0.0
+        if meaning is None or best <= 0:
+            return scores
+        p = self.params
+        asked = meaning[meaning > -1.0]  # passages with questions (a partition over 100k ties is slow)
+        pool = min(p.semantic_pool, asked.size)
+        top = np.partition(asked, asked.size - pool)[asked.size - pool:]
+        lo, hi = top.min(), top.max()
+        scaled = np.clip((meaning - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(meaning)
+        return (1.0 - p.semantic_weight) * scores / best + p.semantic_weight * scaled
 
     def _propagate(self, scores: np.ndarray, index: RankIndex) -> np.ndarray:
         p = self.params

@@ -9,9 +9,9 @@ import pytest
 from knowledge_base import KnowledgeBase, RankingParams, all_passages, load_articles
 
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "data" / "kb_fixture"
-#: BM25F with synonyms, boosts and penalties alone (the shipped similar questions belong to the real
+#: BM25F with synonyms, boosts and penalties alone (the shipped similar questions and the semantic signal belong to the real
 #: content; the other signals have their own tests in test_kb_signals.py)
-LEXICAL = RankingParams(question_weight=0.0, character_weight=0.0)
+LEXICAL = RankingParams(question_weight=0.0, character_weight=0.0, semantic_weight=0.0)
 
 
 @pytest.fixture(scope="session")

@@ -144,14 +144,25 @@ def _target_tokens(target: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in words if _keep(w, stop)))
 
 
+def _bare_phrases(rules: Iterable[SynonymRule]) -> tuple[tuple[SynonymRule, tuple[tuple[str, str], ...]], ...]:
+    """Each rule with its phrases as (phrase, phrase without 了)."""
+    return tuple((rule, tuple((p, p.replace("了", "")) for p in rule.phrases)) for rule in rules)
+
+
+@lru_cache(maxsize=1)
+def _default_bare_phrases() -> tuple[tuple[SynonymRule, tuple[tuple[str, str], ...]], ...]:
+    return _bare_phrases(default_synonyms())
+
+
 def matched_rules(text: str, rules: Iterable[SynonymRule] | None = None) -> list[tuple[SynonymRule, str]]:
     """Rules whose phrase occurs in ``text`` (normalised; 了 is ignored on both sides), with the phrase that matched."""
-    norm = normalize(text)
-    bare = norm.replace("了", "")  # "走丢了" and "走丢" both match either way
+    # "走丢了" and "走丢" both match either way; a phrase found in the text is also found with 了 removed
+    # from both, so one test on the bare forms decides
+    bare = normalize(text).replace("了", "")
     out = []
-    for rule in default_synonyms() if rules is None else rules:
-        for phrase in rule.phrases:
-            if phrase in norm or phrase.replace("了", "") in bare:
+    for rule, phrases in _default_bare_phrases() if rules is None else _bare_phrases(rules):
+        for phrase, bare_phrase in phrases:
+            if bare_phrase in bare:
                 out.append((rule, phrase))
                 break
     return out

@@ -139,3 +139,12 @@ def test_the_shipped_encoder_is_loaded_and_used():
     meaning = index.semantic("爸爸坐牢了孩子没人管")
     assert meaning is not None and meaning.shape == (index.n,)
     assert index.ids[int(np.argmax(meaning))].startswith("script-")
+
+
+def test_without_the_encoder_file_search_runs_on_words_alone(small_kb):
+    store, questions = small_kb
+    query = "他爸蹲大狱了 学校管不管"
+    no_file = KnowledgeBase(store, RankingParams(expand=False, semantic_pool=3), questions=questions, encoder=None)
+    assert no_file.index().semantic(query) is None
+    words = KnowledgeBase(store, RankingParams(expand=False, semantic_weight=0.0), questions=questions)
+    assert [h.id for h in no_file.search(query)] == [h.id for h in words.search(query)] == ["script-y", "law#1"]

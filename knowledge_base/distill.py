@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .questions import similar_questions
 from .semantic import ENCODER_PATH, Featurizer, SemanticEncoder
@@ -52,13 +51,7 @@ def fit(texts: Sequence[str], targets: np.ndarray, dims: int = 64, alpha: float 
     from sklearn.linear_model import Ridge
 
     featurizer = Featurizer.fit(texts)
-    rows, cols, vals = [], [], []
-    for i, t in enumerate(texts):
-        c, v = featurizer.features(t)
-        rows += [i] * len(c)
-        cols += c
-        vals += v
-    x = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), featurizer.width))
+    x = featurizer.matrix(texts)
     centred = targets - targets.mean(axis=0)
     components = np.linalg.svd(centred, full_matrices=False)[2][:dims]
     ridge = Ridge(alpha=alpha, solver="sparse_cg", max_iter=300).fit(x, centred @ components.T)

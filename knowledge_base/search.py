@@ -129,7 +129,7 @@ class KnowledgeBase:
         self.store = store
         self.params = params or RankingParams()
         self.questions = similar_questions() if questions is _DEFAULT else (questions or {})
-        self.encoder = shipped_encoder() if encoder is _DEFAULT else encoder
+        self._encoder = encoder  # the shipped map is read with the first index (62 ms), not here
         self._index: RankIndex | None = None
         self._vocab: dict[str, int] | None = None
         self._masks: dict[str, list[str]] | None = None
@@ -170,7 +170,9 @@ class KnowledgeBase:
         if index is None:
             with self._lock:
                 if self._index is None:
-                    encoder = self.encoder if self.params.semantic_weight > 0 else None
+                    encoder = None
+                    if self.params.semantic_weight > 0:
+                        encoder = shipped_encoder() if self._encoder is _DEFAULT else self._encoder
                     self._index = RankIndex(self.store.entries(), self.params.bm25, self.questions, encoder)
                 index = self._index
         return index

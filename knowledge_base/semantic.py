@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from .analysis import DATA_DIR, analyze
 
@@ -38,15 +39,16 @@ def char_grams(text: str) -> list[str]:
     return list(s) + [s[i:i + 2] for i in range(len(s) - 1)]
 
 
-def _part(keys: Sequence[str], vocab: dict[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
-    """One feature family: sublinear tf × idf, L2-normalised, as (column, value) lists."""
+def _part(keys: Sequence[str], vocab: dict[str, int], idf: Sequence[float], offset: int) -> tuple[list[int], list[float]]:
+    """One feature family: sublinear tf × idf, L2-normalised, as (column, value) lists (plain Python:
+    a text has a few dozen features, too few for numpy to pay)."""
     counts = Counter(k for k in keys if k in vocab)
     if not counts:
         return [], []
     cols = [vocab[k] for k in counts]
-    vals = np.array([(1.0 + math.log(c)) * idf[j] for j, c in zip(cols, counts.values(), strict=True)])
-    vals /= np.linalg.norm(vals)
-    return [offset + j for j in cols], vals.tolist()
+    vals = [(1.0 + math.log(c)) * idf[j] for j, c in zip(cols, counts.values(), strict=True)]
+    norm = math.sqrt(sum(v * v for v in vals))
+    return [offset + j for j in cols], [v / norm for v in vals]
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,9 @@ class Featurizer:
     """Words (``analyze``) and character 1–2-grams, each family tf-idf weighted and L2-normalised."""
 
     words: dict[str, int]
-    word_idf: np.ndarray
+    word_idf: Sequence[float]
     grams: dict[str, int]
-    gram_idf: np.ndarray
+    gram_idf: Sequence[float]
 
     @property
     def width(self) -> int:
@@ -66,6 +68,17 @@ class Featurizer:
         wc, wv = _part(analyze(text) if tokens is None else tokens, self.words, self.word_idf, 0)
         gc, gv = _part(char_grams(text), self.grams, self.gram_idf, len(self.words))
         return wc + gc, wv + gv
+
+    def matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The features of many texts, one row each."""
+        indptr, cols, vals = [0], [], []
+        for t in texts:
+            c, v = self.features(t)
+            cols += c
+            vals += v
+            indptr.append(len(cols))
+        return sp.csr_matrix((np.asarray(vals, dtype=np.float32), np.asarray(cols, dtype=np.int64), indptr),
+                             shape=(len(texts), self.width))
 
     @classmethod
     def fit(cls, texts: Sequence[str], min_word_df: int = 2, min_gram_df: int = 3) -> Featurizer:
@@ -77,9 +90,9 @@ class Featurizer:
             wdf.update(set(analyze(t)))
             gdf.update(set(char_grams(t)))
 
-        def vocab(df: Counter, floor: int) -> tuple[dict[str, int], np.ndarray]:
+        def vocab(df: Counter, floor: int) -> tuple[dict[str, int], list[float]]:
             keys = sorted(k for k, d in df.items() if d >= floor)
-            return {k: i for i, k in enumerate(keys)}, np.array([math.log((1 + n) / (1 + df[k])) + 1 for k in keys])
+            return {k: i for i, k in enumerate(keys)}, [math.log((1 + n) / (1 + df[k])) + 1 for k in keys]
 
         words, word_idf = vocab(wdf, min_word_df)
         grams, gram_idf = vocab(gdf, min_gram_df)
@@ -107,14 +120,19 @@ class SemanticEncoder:
         return v / (np.linalg.norm(v) or 1.0)
 
     def encode_many(self, texts: Sequence[str]) -> np.ndarray:
-        return np.vstack([self.encode(t) for t in texts]) if texts else np.zeros((0, self.dims), dtype=np.float32)
+        """``encode`` for many texts, as one sparse product."""
+        x = self.featurizer.matrix(texts)
+        out = np.asarray(x @ self.coef) + self.intercept
+        out[np.diff(x.indptr) == 0] = 0.0  # no known feature: zeros, as ``encode``
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
 
     def save(self, path: Path | str) -> None:
         f = self.featurizer
         np.savez_compressed(
             path,
-            words=np.array(sorted(f.words, key=f.words.__getitem__)), word_idf=f.word_idf.astype(np.float32),
-            grams=np.array(sorted(f.grams, key=f.grams.__getitem__)), gram_idf=f.gram_idf.astype(np.float32),
+            words=np.array(sorted(f.words, key=f.words.__getitem__)), word_idf=np.asarray(f.word_idf, dtype=np.float32),
+            grams=np.array(sorted(f.grams, key=f.grams.__getitem__)), gram_idf=np.asarray(f.gram_idf, dtype=np.float32),
             coef=self.coef.astype(np.float16), intercept=self.intercept,
         )
 
@@ -122,8 +140,8 @@ class SemanticEncoder:
     def load(cls, path: Path | str) -> SemanticEncoder:
         with np.load(path, allow_pickle=False) as z:
             featurizer = Featurizer(
-                {str(w): i for i, w in enumerate(z["words"])}, z["word_idf"].astype(np.float64),
-                {str(g): i for i, g in enumerate(z["grams"])}, z["gram_idf"].astype(np.float64),
+                {str(w): i for i, w in enumerate(z["words"])}, z["word_idf"].astype(np.float64).tolist(),
+                {str(g): i for i, g in enumerate(z["grams"])}, z["gram_idf"].astype(np.float64).tolist(),
             )
             return cls(featurizer, z["coef"], z["intercept"])
 

@@ -23,11 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from .analysis import DATA_DIR, analyze
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 ENCODER_PATH = DATA_DIR / "semantic_encoder.npz"
 _SPACES = re.compile(r"\s+")
@@ -70,7 +73,10 @@ class Featurizer:
         return wc + gc, wv + gv
 
     def matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """The features of many texts, one row each."""
+        """The features of many texts, one row each (for fitting: scipy stays out of search's imports,
+        which ``hotline kb search`` keeps short)."""
+        import scipy.sparse as sp
+
         indptr, cols, vals = [0], [], []
         for t in texts:
             c, v = self.features(t)
@@ -120,12 +126,7 @@ class SemanticEncoder:
         return v / (np.linalg.norm(v) or 1.0)
 
     def encode_many(self, texts: Sequence[str]) -> np.ndarray:
-        """``encode`` for many texts, as one sparse product."""
-        x = self.featurizer.matrix(texts)
-        out = np.asarray(x @ self.coef) + self.intercept
-        out[np.diff(x.indptr) == 0] = 0.0  # no known feature: zeros, as ``encode``
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+        return np.vstack([self.encode(t) for t in texts]) if texts else np.zeros((0, self.dims), dtype=np.float32)
 
     def save(self, path: Path | str) -> None:
         f = self.featurizer

@@ -67,8 +67,8 @@ class Featurizer:
     def width(self) -> int:
         return len(self.words) + len(self.grams)
 
-    def features(self, text: str, tokens: Sequence[str] | None = None) -> tuple[list[int], list[float]]:
-        wc, wv = _part(analyze(text) if tokens is None else tokens, self.words, self.word_idf, 0)
+    def features(self, text: str) -> tuple[list[int], list[float]]:
+        wc, wv = _part(analyze(text), self.words, self.word_idf, 0)
         gc, gv = _part(char_grams(text), self.grams, self.gram_idf, len(self.words))
         return wc + gc, wv + gv
 
@@ -117,9 +117,9 @@ class SemanticEncoder:
     def dims(self) -> int:
         return int(self.coef.shape[1])
 
-    def encode(self, text: str, tokens: Sequence[str] | None = None) -> np.ndarray:
+    def encode(self, text: str) -> np.ndarray:
         """One unit vector (zeros for a text with no known feature)."""
-        cols, vals = self.featurizer.features(text, tokens)
+        cols, vals = self.featurizer.features(text)
         if not cols:
             return np.zeros(self.dims, dtype=np.float32)
         v = np.asarray(vals, dtype=np.float32) @ self.coef[cols] + self.intercept

@@ -14,7 +14,6 @@ grew a lot; the search works with any table, because questions are encoded by th
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -22,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from classifier.data import read_corpus
 
 from .questions import similar_questions
 from .semantic import ENCODER_PATH, Featurizer, SemanticEncoder
@@ -34,11 +35,7 @@ _SENTENCE_END = re.compile(r"[。；！？\n]")
 def training_texts(corpus_dir: Path = CORPUS_DIR, max_chars: int = 200) -> list[str]:
     """Similar questions, corpus texts, script titles and passage sentences (8+ characters), de-duplicated."""
     texts = [q for qs in similar_questions().values() for q in qs]
-    for path in sorted(corpus_dir.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = (json.loads(line).get("text") or "").strip() if line.strip() else ""
-            if text:
-                texts.append(text[:max_chars])
+    texts += [t[:max_chars] for li in read_corpus([corpus_dir]).items if (t := li.item.text.strip())]
     passages = all_passages(load_articles())
     texts += [p.title for p in passages if p.type == "script"]  # the question each script answers
     for p in passages:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from .data import LabelledItem
-from .schema import Item, Prediction
+from .schema import POSSIBLE_EMERGENCY, Item, Prediction
 from .taxonomy import load_taxonomy
 
 TARGETS = {
@@ -109,6 +109,16 @@ def evaluate_predictions(labelled: Sequence[LabelledItem], preds: Sequence[Predi
     urg = [(li.labels["urgency"] == "emergency", p.urgency == "emergency") for li, p in tickets if "urgency" in li.labels]
     if urg:
         report["emergency"] = _binary([g for g, _ in urg], [p for _, p in urg])
+        possible = [(li.labels["urgency"] == "emergency", POSSIBLE_EMERGENCY in p.review_reasons)
+                    for li, p in tickets if "urgency" in li.labels]
+        caught = sum(1 for g, pred in urg if g and pred)
+        missed_marked = sum(1 for (g, pred), (_, m) in zip(urg, possible, strict=True) if g and not pred and m)
+        report["emergency"].update(
+            missed=report["emergency"]["support"] - caught,
+            missed_marked_possible=missed_marked,
+            possible_share=_safe_div(sum(1 for _, m in possible if m), len(possible)),
+            recall_with_review=_safe_div(caught + missed_marked, report["emergency"]["support"]),
+        )
     rel = [(bool(li.labels["relevant"]), bool(p.relevant)) for li, p in sentiment if "relevant" in li.labels]
     if rel:
         report["sentiment_relevance"] = _binary([g for g, _ in rel], [p for _, p in rel])
@@ -151,6 +161,7 @@ def _summary(report: dict) -> dict:
         "urgency_macro_f1": heads.get("urgency", {}).get("macro_f1"),
         "emergency_recall": report.get("emergency", {}).get("recall"),
         "emergency_precision": report.get("emergency", {}).get("precision"),
+        "emergency_recall_with_review": report.get("emergency", {}).get("recall_with_review"),
         "county_accuracy": report["place"]["county_accuracy"] if report["place"]["n_named"] else None,
         "prefecture_accuracy": report["place"]["prefecture_accuracy"] if report["place"]["n_named"] else None,
         "sentiment_relevance_f1": report.get("sentiment_relevance", {}).get("f1"),
@@ -184,6 +195,10 @@ def format_report(report: dict) -> str:
     place = report["place"]
     lines.append(f"(place named in {place['n_named']} items; no place in {place['n_unnamed']}, "
                  f"null kept in {_fmt(place['null_accuracy'])})")
+    em = report.get("emergency", {})
+    if "possible_share" in em:
+        lines.append(f"marked possible emergency (疑似特急) {_fmt(em['possible_share'])} of tickets, "
+                     f"{em['missed_marked_possible']} of the {em['missed']} missed emergencies among them")
     rv = report.get("review", {})
     lines.append(f"needs_review rate {_fmt(rv.get('rate', 0.0))}; ticket category accuracy flagged "
                  f"{_fmt(rv.get('ticket_category_accuracy_flagged', 0.0))} / unflagged "

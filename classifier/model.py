@@ -15,7 +15,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from .explain import TextEvidence
 from .features import feature_names, linear_coef
 from .rules import findings_for_normalized, raise_urgency, route
-from .schema import Item, Prediction
+from .schema import POSSIBLE_EMERGENCY, Item, Prediction
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import _tokens, char_ngrams, item_text, normalize, tokenize
 
@@ -35,6 +35,9 @@ class Settings:
     relevant_threshold: float = 0.5
     #: P(emergency) at or above which the urgency head says emergency (None: the most probable class)
     emergency_threshold: float | None = None
+    #: P(emergency) at or above which a ticket the model does not call an emergency is still marked for review
+    #: as a possible emergency (疑似特急), so an operator asks the caller (None: never)
+    emergency_review_threshold: float | None = None
     #: P(high) at or above which the risk head says high for a relevant sentiment item (None: argmax)
     high_risk_threshold: float | None = None
     #: terms per head in the explanation
@@ -195,6 +198,10 @@ class Classifier:
             if category == "other":
                 urgency = "normal"  # boundary rule 12
             labels["urgency"] = urgency
+            p_emergency = _proba_of(classes_of["urgency"], plain["urgency"][r], "emergency")
+            if urgency != "emergency" and s.emergency_review_threshold is not None \
+                    and p_emergency >= s.emergency_review_threshold:
+                reasons.append(POSSIBLE_EMERGENCY)
             for h in heads:
                 classes = classes_of[h]
                 scores[h] = plain[h][r][classes.index(labels[h])] if labels[h] in classes else 0.0
@@ -268,6 +275,10 @@ class Classifier:
                 cues=f.cue_texts, review_reasons=tuple(reasons),
             ))
         return preds
+
+
+def _proba_of(classes: list, proba: list[float], label) -> float:
+    return proba[classes.index(label)] if label in classes else 0.0
 
 
 def _thresholded(classes: list, proba, label, threshold: float | None):

@@ -22,6 +22,10 @@ CONTRACT_FIELDS = (
     "needs_review",
 )
 
+#: the review reason of a ticket the model does not call an emergency but whose P(emergency) is close to it:
+#: the operator asks the caller whether the child is safe right now (疑似特急)
+POSSIBLE_EMERGENCY = "possible emergency"
+
 
 @dataclass(frozen=True)
 class Item:

@@ -35,6 +35,8 @@ DEFAULT_GRID: tuple[tuple[str, float], ...] = (("svc", 0.1), ("svc", 0.3), ("svc
 #: operating points chosen on out-of-fold predictions of the training part (the targets of the issue)
 EMERGENCY_RECALL, EMERGENCY_PRECISION_FLOOR = 0.98, 0.80
 HIGH_RISK_RECALL, HIGH_RISK_PRECISION_FLOOR = 0.95, 0.30
+#: at most this share of tickets is marked "possible emergency" for an operator to check with the caller
+EMERGENCY_REVIEW_BUDGET = 0.05
 
 
 def _key(model: str, reg: float) -> str:
@@ -142,6 +144,22 @@ def pick_threshold(proba, cue, gold, recall_target: float, precision_floor: floa
                        "recall_target": recall_target, "precision_floor": precision_floor}
 
 
+def pick_review_threshold(proba, flagged, budget: float) -> tuple[float | None, dict]:
+    """The lowest threshold on P(label), below the decision's, that marks at most ``budget`` of the items
+    for review among those the decision (``flagged``) left out; None when even the highest step would
+    mark more."""
+    proba, flagged = np.asarray(proba), np.asarray(flagged, bool)
+    chosen = None
+    for t in np.round(np.arange(0.95, 0.04, -0.05), 2):
+        share = float(((proba >= t) & ~flagged).mean()) if len(proba) else 0.0
+        if share > budget:
+            break
+        chosen = (float(t), share)
+    if chosen is None:
+        return None, {"threshold": None, "budget": budget}
+    return chosen[0], {"threshold": chosen[0], "cv_share": round(chosen[1], 4), "budget": budget}
+
+
 def _fit(model: str, reg: float, xs, y, seed: int):
     if len(set(y.tolist())) < 2:
         raise ValueError("a head has a single class in the training data; add more labelled items")
@@ -207,7 +225,7 @@ def fit_classifier(
         return idx, y
 
     cues = [bool(find_emergency_cues(normalize(t))) for t in texts]
-    thresholds: dict[str, float] = {}
+    thresholds: dict[str, float | None] = {}
     fitted: dict[str, object] = {}
     for head in ("kind", "urgency", "relevant", "polarity", "risk"):
         idx, y = data(head)
@@ -228,6 +246,13 @@ def fit_classifier(
             info.setdefault("thresholds", {})[head] = stats
             say(f"  {head}: P({label}) threshold {threshold} (cv recall {stats['cv_recall']}, "
                 f"precision {stats['cv_precision']}, with rules)")
+            if head == "urgency":
+                review, review_stats = pick_review_threshold(proba, (proba >= threshold) | cue,
+                                                             EMERGENCY_REVIEW_BUDGET)
+                thresholds["emergency_review_threshold"] = review
+                info["thresholds"]["urgency_review"] = review_stats
+                say(f"  urgency: P(emergency) {review} marks a possible emergency for review "
+                    f"(cv share {review_stats.get('cv_share')})")
 
     t_idx, t_y = data("category")
     s_idx, s_y = data("sentiment_category")
@@ -273,6 +298,7 @@ def fit_classifier(
         settings,
         emergency_threshold=thresholds.get("emergency_threshold", settings.emergency_threshold),
         high_risk_threshold=thresholds.get("high_threshold", settings.high_risk_threshold),
+        emergency_review_threshold=thresholds.get("emergency_review_threshold", settings.emergency_review_threshold),
     )
     return Classifier(pipelines, taxonomy=tax, settings=settings), info
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from classifier.schema import POSSIBLE_EMERGENCY
 from hotline.directory.models import AgencyUnit
 from hotline.orm import Base, UTCDateTime
 from hotline.timeutil import utcnow
@@ -129,6 +130,14 @@ class Ticket(Base):
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def possible_emergency(self) -> bool:
+        """The classifier marked the ticket 疑似特急 (``classifier.schema.POSSIBLE_EMERGENCY``) and no person
+        has triaged it or made it an emergency since."""
+        if not self.needs_review or self.urgency == "emergency":
+            return False
+        return POSSIBLE_EMERGENCY in (((self.predicted or {}).get("explanation") or {}).get("review_reasons") or ())
 
 
 class TicketEvent(Base):

@@ -83,6 +83,27 @@ def test_emergency_banner_and_police_notification(open_as):
     shot(desk, "08-emergency-ticket")
 
 
+def test_a_possible_emergency_asks_the_operator_to_check_with_the_caller(open_as):
+    """The panel's rendering of the classifier's 疑似特急 mark. The served app here has no trained model (rules
+    only), so the live-triage answer is the server's own, with the mark a model would add set on it."""
+    import json
+
+    desk = open_as("operator")
+
+    def marked(route):
+        body = route.fetch().json()
+        body["suggestion"].update(category="guardianship", kind="report", urgency="urgent", needs_review=True,
+                                  explanation={"review_reasons": ["possible emergency"], "cues": []})
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    desk.route("**/console/triage", marked)
+    fill_call(desk, "孩子奶奶住院了，俩孩子自己在家，大的十一小的六岁", "urgent")
+    note = desk.locator("#triage-body .possible-emergency")
+    note.wait_for(timeout=15000)
+    assert "疑似特急" in note.inner_text() and "核实" in note.inner_text()
+    shot(desk, "07b-possible-emergency")
+
+
 def test_agency_cannot_open_another_units_ticket(open_as):
     desk = open_as("operator")
     fill_call(desk, TEXT, "normal")

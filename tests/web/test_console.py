@@ -281,3 +281,22 @@ def test_an_emergency_dispatched_from_the_ticket_page_needs_the_police_too(login
     desk.post(f"/console/tickets/{number}/actions/dispatch", {"police_notified": "1", "police_note": "110 已接警"})
     row = ticket_row(state, number)
     assert row.status == "dispatched" and row.police_notified_at is not None
+
+
+def test_a_possible_emergency_is_marked_on_the_ticket_page_until_someone_decides(login, state):
+    from classifier.schema import POSSIBLE_EMERGENCY
+
+    desk = login("operator")
+    number = number_of(desk.post("/console/new", {**CALL, "decision": "dispatch"}))
+    with state.db.transaction() as s:  # what the classifier stores for a ticket it marks 疑似特急
+        t = s.scalar(select(Ticket).where(Ticket.number == number))
+        t.predicted = {"urgency": "urgent", "explanation": {"review_reasons": ["low confidence", POSSIBLE_EMERGENCY]}}
+        t.needs_review = True
+    assert "疑似特急" in desk.get(f"/console/tickets/{number}").get_data(as_text=True)
+    with state.db.transaction() as s:
+        s.scalar(select(Ticket).where(Ticket.number == number)).urgency = "emergency"
+    assert "疑似特急" not in desk.get(f"/console/tickets/{number}").get_data(as_text=True)
+    with state.db.transaction() as s:
+        t = s.scalar(select(Ticket).where(Ticket.number == number))
+        t.urgency, t.needs_review = "urgent", False  # a person triaged it
+    assert "疑似特急" not in desk.get(f"/console/tickets/{number}").get_data(as_text=True)

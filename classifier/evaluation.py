@@ -109,14 +109,13 @@ def evaluate_predictions(labelled: Sequence[LabelledItem], preds: Sequence[Predi
     urg = [(li.labels["urgency"] == "emergency", p.urgency == "emergency") for li, p in tickets if "urgency" in li.labels]
     if urg:
         report["emergency"] = _binary([g for g, _ in urg], [p for _, p in urg])
-        possible = [(li.labels["urgency"] == "emergency", POSSIBLE_EMERGENCY in p.review_reasons)
-                    for li, p in tickets if "urgency" in li.labels]
+        marked = [POSSIBLE_EMERGENCY in p.review_reasons for li, p in tickets if "urgency" in li.labels]
         caught = sum(1 for g, pred in urg if g and pred)
-        missed_marked = sum(1 for (g, pred), (_, m) in zip(urg, possible, strict=True) if g and not pred and m)
+        missed_marked = sum(1 for (g, pred), m in zip(urg, marked, strict=True) if g and not pred and m)
         report["emergency"].update(
             missed=report["emergency"]["support"] - caught,
             missed_marked_possible=missed_marked,
-            possible_share=_safe_div(sum(1 for _, m in possible if m), len(possible)),
+            possible_share=_safe_div(sum(marked), len(marked)),
             recall_with_review=_safe_div(caught + missed_marked, report["emergency"]["support"]),
         )
     rel = [(bool(li.labels["relevant"]), bool(p.relevant)) for li, p in sentiment if "relevant" in li.labels]

@@ -203,8 +203,7 @@ class Classifier:
                     and p_emergency >= s.emergency_review_threshold:
                 reasons.append(POSSIBLE_EMERGENCY)
             for h in heads:
-                classes = classes_of[h]
-                scores[h] = plain[h][r][classes.index(labels[h])] if labels[h] in classes else 0.0
+                scores[h] = _proba_of(classes_of[h], plain[h][r], labels[h])
             confidence = min(scores.values())
             if confidence < s.review_threshold:
                 reasons.append("low confidence")
@@ -232,7 +231,7 @@ class Classifier:
         for r, i in enumerate(idx):
             f = rules[i]
             reasons = []
-            p_rel = float(probs["relevant"][r][rel_classes.index(True)]) if True in rel_classes else 0.0
+            p_rel = float(_proba_of(rel_classes, probs["relevant"][r], True))
             relevant = p_rel >= s.relevant_threshold
             scores = {"relevant": p_rel if relevant else 1.0 - p_rel}
             cat_classes = self.heads[cat_head].classes
@@ -277,7 +276,8 @@ class Classifier:
         return preds
 
 
-def _proba_of(classes: list, proba: list[float], label) -> float:
+def _proba_of(classes: list, proba: Sequence[float], label) -> float:
+    """P(label) from one row of a head's probabilities; 0 for a label the head never saw."""
     return proba[classes.index(label)] if label in classes else 0.0
 
 

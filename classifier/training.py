@@ -37,6 +37,8 @@ EMERGENCY_RECALL, EMERGENCY_PRECISION_FLOOR = 0.98, 0.80
 HIGH_RISK_RECALL, HIGH_RISK_PRECISION_FLOOR = 0.95, 0.30
 #: at most this share of tickets is marked "possible emergency" for an operator to check with the caller
 EMERGENCY_REVIEW_BUDGET = 0.05
+#: the thresholds both operating-point rules try, from the strictest down
+_THRESHOLD_STEPS = np.round(np.arange(0.95, 0.04, -0.05), 2)
 
 
 def _key(model: str, reg: float) -> str:
@@ -126,7 +128,7 @@ def pick_threshold(proba, cue, gold, recall_target: float, precision_floor: floa
     recall above the floor; 0.5 if the floor cannot be kept at all."""
     proba, cue, gold = np.asarray(proba), np.asarray(cue, bool), np.asarray(gold, bool)
     rows = []
-    for t in np.round(np.arange(0.95, 0.04, -0.05), 2):
+    for t in _THRESHOLD_STEPS:
         pred = (proba >= t) | cue
         tp = int((pred & gold).sum())
         recall = tp / max(int(gold.sum()), 1)
@@ -150,7 +152,7 @@ def pick_review_threshold(proba, flagged, budget: float) -> tuple[float | None, 
     mark more."""
     proba, flagged = np.asarray(proba), np.asarray(flagged, bool)
     chosen = None
-    for t in np.round(np.arange(0.95, 0.04, -0.05), 2):
+    for t in _THRESHOLD_STEPS:
         share = float(((proba >= t) & ~flagged).mean()) if len(proba) else 0.0
         if share > budget:
             break

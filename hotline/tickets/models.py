@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from classifier.schema import POSSIBLE_EMERGENCY
 from hotline.directory.models import AgencyUnit
 from hotline.orm import Base, UTCDateTime
 from hotline.timeutil import utcnow
@@ -133,11 +132,9 @@ class Ticket(Base):
 
     @property
     def possible_emergency(self) -> bool:
-        """The classifier marked the ticket 疑似特急 (``classifier.schema.POSSIBLE_EMERGENCY``) and no person
-        has triaged it or made it an emergency since."""
-        if not self.needs_review or self.urgency == "emergency":
-            return False
-        return POSSIBLE_EMERGENCY in (((self.predicted or {}).get("explanation") or {}).get("review_reasons") or ())
+        """The triage suggestion was 疑似特急 (``TriageSuggestion.possible_emergency``) and no person has
+        triaged the ticket or made it an emergency since."""
+        return bool(self.needs_review and self.urgency != "emergency" and (self.predicted or {}).get("possible_emergency"))
 
 
 class TicketEvent(Base):

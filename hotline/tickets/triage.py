@@ -21,6 +21,8 @@ class TriageSuggestion:
     county: str | None = None
     confidence: float | None = None
     needs_review: bool = True
+    #: 疑似特急: the model does not call it an emergency but comes close (its review reason says so)
+    possible_emergency: bool = False
     #: True when only the rule layer ran (no model): labels may be missing
     rules_only: bool = False
     explanation: dict[str, Any] = field(default_factory=dict)
@@ -64,6 +66,7 @@ class ClassifierTriage:
 
     def suggest(self, text: str) -> TriageSuggestion:
         from classifier import Item, apply_rules
+        from classifier.schema import POSSIBLE_EMERGENCY
 
         if self.classifier is None:
             found = apply_rules(text, taxonomy=self.taxonomy)
@@ -91,6 +94,7 @@ class ClassifierTriage:
             county=p.county,
             confidence=round(float(p.confidence), 4),
             needs_review=bool(p.needs_review),
+            possible_emergency=POSSIBLE_EMERGENCY in p.review_reasons,
             explanation=explanation,
         )
 

@@ -39,3 +39,13 @@ def test_a_refused_artifact_falls_back_to_rules(tmp_path, fixture_model_dir, sta
     assert triage.has_model is False
     assert "refused" in caplog.text
     assert load_triage(tmp_path / "nowhere", state.taxonomy).has_model is False
+
+
+def test_the_suggestion_carries_the_models_possible_emergency_mark(state, fixture_model_dir):
+    clf = load_classifier(fixture_model_dir)
+    triage = ClassifierTriage(clf, state.taxonomy)
+    calm = "来电人反映邻居家大人经常打骂孩子，希望有关部门上门了解情况。"
+    clf.settings.emergency_threshold, clf.settings.emergency_review_threshold = 1.01, 0.0
+    assert triage.suggest(calm).possible_emergency is True
+    clf.settings.emergency_review_threshold = None
+    assert triage.suggest(calm).possible_emergency is False

@@ -93,7 +93,7 @@ def test_a_possible_emergency_asks_the_operator_to_check_with_the_caller(open_as
     def marked(route):
         body = route.fetch().json()
         body["suggestion"].update(category="guardianship", kind="report", urgency="urgent", needs_review=True,
-                                  explanation={"review_reasons": ["possible emergency"], "cues": []})
+                                  possible_emergency=True)
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     desk.route("**/console/triage", marked)

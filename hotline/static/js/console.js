@@ -91,7 +91,7 @@
       });
       body.appendChild(dl);
       if (s.needs_review) body.appendChild(el("p", "把握不大，请人工确认。", "badge review"));
-      if (s.urgency !== "emergency" && ((s.explanation || {}).review_reasons || []).indexOf("possible emergency") >= 0) {
+      if (s.possible_emergency) {
         body.appendChild(el("p", "疑似特急：请向来电人核实孩子此刻是否安全、身边是否有人照看；属实请将紧急程度改为“特急”。",
                             "badge emergency possible-emergency"));
       }

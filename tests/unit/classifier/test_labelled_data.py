@@ -61,3 +61,34 @@ def test_no_evaluation_text_is_in_the_training_corpus() -> None:
     training = texts(CORPUS)
     for folder in EVALUATION_SETS:
         assert texts(folder) & training == set(), folder.name
+
+
+SECOND_READINGS = [p for p in EVALUATION_SETS if (p / "second_reading").is_dir()]
+
+
+def test_the_second_readings_are_found() -> None:
+    assert {"triage_blind2", "triage_blind5", "triage_dev7", "triage_dev8"} <= {p.name for p in SECOND_READINGS}
+
+
+@pytest.mark.parametrize("folder", SECOND_READINGS, ids=lambda p: p.name)
+def test_a_second_reading_labels_every_item_of_its_set_once_with_known_codes(folder: Path) -> None:
+    """bench/agreement.py compares a set's writer with a second reader; a missing, doubled or unknown
+    label would quietly change the agreement it reports."""
+    from classifier.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    written = {li.item.id: li.item.type for li in read_corpus([folder]).items}
+    rows = [json.loads(line) for f in sorted((folder / "second_reading").glob("*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ids = Counter(row["id"] for row in rows)
+    assert [i for i, n in ids.items() if n > 1] == []
+    read_types = {written.get(i) for i in ids}
+    assert None not in read_types  # no id the set does not have
+    assert set(ids) == {i for i, t in written.items() if t in read_types}  # every item of each type read
+    for row in rows:
+        assert row["category"] in taxonomy.categories, row["id"]
+        assert row["prefecture"] is None or row["prefecture"] in taxonomy.regions, row["id"]
+        if written[row["id"]] == "ticket":
+            assert (row["kind"], row["urgency"]) in {(k, u) for k in taxonomy.kinds for u in taxonomy.urgency}, row["id"]
+        else:
+            assert row["risk"] in ("high", "medium", "low") and isinstance(row["relevant"], bool), row["id"]

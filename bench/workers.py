@@ -7,14 +7,22 @@ figures as ratios of PostgreSQL's measured in the same run.
     python bench/workers.py --postgres URL --scaling 1,2      # PostgreSQL: throughput of 2 workers / 1
 
 ``--postgres`` names a server and a database to connect to; the script creates a scratch database
-``hotline_bench_workers_<pid>`` (``--scratch``) beside it and drops it at the end. The intake rate limit per token is lifted
-for the run (``HOTLINE_RATE_LIMIT_INTAKE_TOKEN``): this measures the database, not the limiter.
+``hotline_bench_workers_<pid>`` (``--scratch``) beside it and drops it at the end. The intake and live-triage rate
+limits are lifted for the run (``HOTLINE_RATE_LIMIT_INTAKE_TOKEN``, ``HOTLINE_RATE_LIMIT_TRIAGE_SESSION``): this
+measures the server, not the limiter.
+
+``--scaling`` reads with `wrk` (Debian package ``wrk``) when it is installed, beside the Python client: on a machine
+whose cores the client shares with the server, a client in Python takes the CPU a second worker would use (measured
+2026-12-06: the API list ×1.04 with the Python client, ×1.54–1.69 with wrk). Beside each wrk figure: the CPU one request
+cost the web processes and the whole machine, which bound what a second worker can add on these cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -28,6 +36,8 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, make_url, text
+
+from hotline.config import DEFAULT_THREADS
 
 TEXTS = [
     "来电人反映，孩子父母常年在外务工，孩子跟奶奶生活，想咨询留守儿童有哪些关爱政策。",
@@ -49,7 +59,8 @@ class Server:
 
     def __init__(self, database_url: str | None, workers: int, threads: int) -> None:
         self.instance = tempfile.mkdtemp(prefix="hotline-bench-workers-")
-        self.env = {**os.environ, "HOTLINE_INSTANCE_PATH": self.instance, "HOTLINE_RATE_LIMIT_INTAKE_TOKEN": "1000000/60"}
+        self.env = {**os.environ, "HOTLINE_INSTANCE_PATH": self.instance, "HOTLINE_RATE_LIMIT_INTAKE_TOKEN": "1000000/60",
+                    "HOTLINE_RATE_LIMIT_TRIAGE_SESSION": "1000000/60"}
         if database_url:
             self.env["HOTLINE_DATABASE_URL"] = database_url
         subprocess.run([HOTLINE, "init"], env=self.env, check=True, capture_output=True)
@@ -69,6 +80,25 @@ class Server:
                 time.sleep(0.3)
         else:
             raise SystemExit("server did not start")
+
+    def console(self, username: str = "desk") -> tuple[str, str]:
+        """A logged-in operator's console session: (Cookie header, CSRF token) for live triage."""
+        from console import PASSWORD, login  # bench/console.py
+
+        subprocess.run([HOTLINE, "user", "create", "--username", username, "--role", "operator", "--password-stdin"],
+                       env=self.env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        engine = create_engine(self.env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{self.instance}/hotline.db")
+        with engine.begin() as conn:  # a bench account: no forced password change at first login
+            conn.execute(text("UPDATE users SET must_change_password = :f"), {"f": False})
+        engine.dispose()
+        session = login(self.url, username)
+        return "; ".join(f"{c.name}={c.value}" for c in session.cookies), session.csrf  # type: ignore[attr-defined]
+
+    def pids(self) -> list[int]:
+        """The server's processes (gunicorn's arbiter and its workers)."""
+        from console import process_tree
+
+        return process_tree(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -122,15 +152,19 @@ def main() -> None:
     parser.add_argument("--postgres", required=True, help="a PostgreSQL URL to create the scratch database from")
     parser.add_argument("--scratch", default=f"hotline_bench_workers_{os.getpid()}", help="scratch database name")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int,
+                        help="threads per worker (default 8; with --scaling, what `hotline serve` uses)")
     parser.add_argument("--levels", default="1,4,16,32,64", help="concurrent clients, comma-separated")
     parser.add_argument("--per-client", type=int, default=20, help="tickets each client posts per level")
     parser.add_argument("--scaling", help="worker counts to compare on PostgreSQL alone (e.g. 1,2), 16 clients")
+    parser.add_argument("--seconds", type=int, default=15, help="seconds of each wrk run (--scaling)")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     if args.scaling:
+        args.threads = args.threads or DEFAULT_THREADS
         scaling(args)
         return
+    args.threads = args.threads or 8
 
     results: dict[str, list[dict]] = {}
     pg_url, drop = postgres_scratch(args.postgres, args.scratch)
@@ -187,10 +221,61 @@ def run_reads(server: Server, clients: int, per_client: int) -> dict:
             "errors": {k: v for k, v in statuses.items() if k != "200"}}
 
 
+#: the live-triage request wrk sends (a Lua script: method, body and headers)
+_TRIAGE_LUA = """wrk.method = "POST"
+wrk.body = '{"text": "来电人称邻居家孩子经常被打，哭声很大，希望有关部门上门看看。"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = %s
+wrk.headers["X-CSRF-Token"] = %s
+"""
+
+
+def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int = 16, lua: str | None = None) -> dict:
+    """``wrk`` against one URL: requests/s, p99 and the count of non-2xx answers. Every request on a new connection:
+    gunicorn's gthread workers keep the keep-alive connections they accept, and 16 connections opened at once can all
+    land on one worker (measured: the list ×0.99 with keep-alive in a run where live triage gave ×2.01)."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Connection: close"]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as script:
+        if lua:
+            script.write(lua)
+            script.flush()
+            cmd += ["-s", script.name]
+        out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+            "errors": {"non-2xx": int(non_2xx.group(1))} if non_2xx else {}}
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy (``/proc/stat``: all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_per_request(pids: list[int], run) -> tuple[dict, float, float]:  # noqa: ANN001
+    """``run()``'s result, and the CPU per request of those processes and of the whole machine, in ms."""
+    from console import cpu_seconds
+
+    web0, all0, started = cpu_seconds(pids), _machine_busy_seconds(), time.perf_counter()
+    result = run()
+    requests_done = max(result["per_s"] * (time.perf_counter() - started), 1)
+    return result, (cpu_seconds(pids) - web0) * 1000 / requests_done, (_machine_busy_seconds() - all0) * 1000 / requests_done
+
+
 def scaling(args: argparse.Namespace) -> None:
-    """Intake and list throughput on PostgreSQL with each worker count, as ratios of the first (same run)."""
+    """Throughput on PostgreSQL with each worker count, as ratios of the first (same run): intake and the API list with
+    the Python client; with wrk, when installed, the API list and live triage, and what bounds their ratio."""
     counts = [int(x) for x in args.scaling.split(",")]
-    results: dict[str, list[dict]] = {"intake (POST /tickets)": [], "list (GET /tickets, 50 tickets)": []}
+    use_wrk = shutil.which("wrk") is not None
+    results: dict[str, list[dict]] = {"intake (POST /tickets), Python client": [],
+                                      "list (GET /tickets, 50 tickets), Python client": []}
+    if use_wrk:
+        results |= {"list (GET /tickets, 50 tickets), wrk": [], "live triage (POST /console/triage), wrk": []}
     for workers in counts:
         pg_url, drop = postgres_scratch(args.postgres, f"{args.scratch}_{workers}")
         try:
@@ -199,20 +284,36 @@ def scaling(args: argparse.Namespace) -> None:
                 run_level(server, 4, 5, "warm")
                 for _ in range(workers * 2):  # every worker has loaded its model
                     run_level(server, 8, 2, f"warm-{_}")
-                results["intake (POST /tickets)"].append(run_level(server, 16, args.per_client, f"w{workers}"))
+                results["intake (POST /tickets), Python client"].append(run_level(server, 16, args.per_client, f"w{workers}"))
                 run_reads(server, 8, 4)
-                results["list (GET /tickets, 50 tickets)"].append(run_reads(server, 16, args.per_client))
+                results["list (GET /tickets, 50 tickets), Python client"].append(run_reads(server, 16, args.per_client))
+                if use_wrk:
+                    web = [p for p in server.pids() if p != server.proc.pid] or [server.proc.pid]
+                    bearer = {"Authorization": f"Bearer {server.token}"}
+                    cookie, csrf = server.console()
+                    lua = _TRIAGE_LUA % (json.dumps(cookie), json.dumps(csrf))
+                    calls = {"list (GET /tickets, 50 tickets), wrk": (f"{server.url}/api/v1/tickets?per_page=50", bearer, None),
+                             "live triage (POST /console/triage), wrk": (f"{server.url}/console/triage", {}, lua)}
+                    for name, (url, headers, script) in calls.items():
+                        run_wrk(url, headers, 3, lua=script)  # warm every worker
+                        result, web_ms, all_ms = _cpu_per_request(
+                            web, lambda u=url, h=headers, s=script: run_wrk(u, h, args.seconds, lua=s))
+                        results[name].append({**result, "web_cpu_ms": web_ms, "all_cpu_ms": all_ms})
             finally:
                 server.stop()
         finally:
             drop()
-    print(f"PostgreSQL, 16 clients × {args.per_client} requests, {args.threads} threads per worker, "
-          f"client and database on the same {os.cpu_count()} cores")
+    print(f"PostgreSQL, 16 clients ({args.per_client} requests each with the Python client, {args.seconds} s with wrk), "
+          f"{args.threads} threads per worker, client and database on the same {os.cpu_count()} cores")
     for name, runs in results.items():
         first = runs[0]["per_s"]
         for workers, r in zip(counts, runs, strict=True):
-            print(f"  {name:32s} {workers} worker(s): {r['per_s']:7.1f} req/s  p95 {r['p95_ms']:6.0f} ms  "
-                  f"errors {_errors(r)}  ×{r['per_s'] / first:.2f} of {counts[0]} worker(s)")
+            latency = f"p95 {r['p95_ms']:6.0f} ms" if "p95_ms" in r else f"p99 {r['p99_ms']:6.0f} ms"
+            extra = ""
+            if "web_cpu_ms" in r:  # what one request cost the web processes and the whole machine
+                extra = f"  CPU/request: web {r['web_cpu_ms']:.1f} ms, machine {r['all_cpu_ms']:.1f} ms"
+            print(f"  {name:46s} {workers} worker(s): {r['per_s']:7.1f} req/s  {latency}  "
+                  f"errors {_errors(r)}  ×{r['per_s'] / first:.2f} of {counts[0]} worker(s){extra}")
 
 
 def _errors(result: dict) -> str:

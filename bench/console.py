@@ -11,12 +11,17 @@ worker. `--soak N` then sends N more mixed requests and prints RSS every tenth o
     python bench/console.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/console.py --postgres URL --workers 2 --only "ticket list,healthz (baseline)"
     python bench/console.py --tickets 100000 --soak 100000    # memory over 100k requests
+    python bench/console.py --client wrk --seconds 15         # the load from wrk: the server saturated
 
 The tickets are bulk-inserted (fabricated texts spread over a year, 17 agencies' county units, every
 status). ``--postgres`` names a server; a scratch database is created beside it and dropped at the end.
 The trained model is copied from ./instance/model when present (otherwise live triage runs the rules
 only). Client and server share this machine's cores: the CPU per request is the figure to compare across
-runs, latencies are lower bounds of what a separate client would see.
+runs, latencies are lower bounds of what a separate client would see. ``--client wrk`` sends the same requests
+from wrk (16 connections, one per user, the live-triage limit lifted): it keeps every server thread busy, where the
+Python client, itself busy on the same cores, leaves the server idle part of the time. Measured 2026-12-06 at 20k
+tickets on SQLite, wrk made every request dearer (list 6.2, live triage 7.9, dashboard 11.4 ms of CPU): four busy
+threads hand the GIL to each other at every SQLite step.
 """
 
 from __future__ import annotations
@@ -195,6 +200,55 @@ def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:
     return time.perf_counter() - t0, lat, errors
 
 
+#: wrk's script: request i by connection's thread takes session, path and body in turn; p50 / p95 printed at the end
+_WRK_LUA = """local sessions = {%(sessions)s}
+local paths = {%(paths)s}
+local bodies = %(bodies)s
+local method = "%(method)s"
+local n = 0
+request = function()
+  n = n + 1
+  local s = sessions[(n %% #sessions) + 1]
+  local headers = {["Cookie"] = s[1], ["X-CSRF-Token"] = s[2]}
+  local body = nil
+  if bodies then
+    body = bodies[(n %% #bodies) + 1]
+    headers["Content-Type"] = "application/json"
+  end
+  return wrk.format(method, paths[(n %% #paths) + 1], headers, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _lua(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid Lua string literal here (no \\u escapes)
+
+
+def run_wrk(base: str, sessions: list, method: str, paths: list[str], bodies: list[str] | None,
+            seconds: int) -> tuple[float, int, float, float, int]:
+    """The endpoint under wrk (a C client: little of the shared cores' CPU) with one connection per session:
+    (seconds, requests, p50 ms, p95 ms, errors incl. non-2xx)."""
+    pairs = [f"{{{_lua('; '.join(f'{c.name}={c.value}' for c in s.cookies))}, {_lua(s.csrf)}}}" for s in sessions]
+    script = _WRK_LUA % {"sessions": ", ".join(pairs), "paths": ", ".join(_lua(p) for p in paths),
+                         "bodies": "{" + ", ".join(_lua(b) for b in bodies) + "}" if bodies else "nil", "method": method}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as f:
+        f.write(script)
+        f.flush()
+        out = subprocess.run(["wrk", "-t2", f"-c{len(sessions)}", f"-d{seconds}s", "--timeout", "60s", "-s", f.name,
+                              base + paths[0]], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"BENCH (\d+) (\d+) (\d+) (\d+) (\d+)", out)
+    if not found:
+        raise SystemExit(f"wrk printed no summary:\n{out}")
+    done, micros, p50, p95, errors = (int(x) for x in found.groups())
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return micros / 1e6, done, p50 / 1000, p95 / 1000, errors + (int(non_2xx.group(1)) if non_2xx else 0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -206,9 +260,14 @@ def main() -> None:
                         help="server threads per process (default: what `hotline serve` uses)")
     parser.add_argument("--only", help="comma-separated endpoint names to measure (healthz is always measured)")
     parser.add_argument("--soak", type=int, default=0, help="then N mixed requests, RSS every N/10")
+    parser.add_argument("--client", choices=("python", "wrk"), default="python",
+                        help="the load: Python threads (default) or wrk (Debian package wrk), one connection per user")
+    parser.add_argument("--seconds", type=int, default=15, help="seconds per endpoint with --client wrk")
     args = parser.parse_args()
     instance = Path(tempfile.mkdtemp(prefix="hotline-console-bench-"))
     env = {**os.environ, "HOTLINE_INSTANCE_PATH": str(instance)}
+    if args.client == "wrk":  # one user's connection sends far more than a person types; the counter is still written
+        env["HOTLINE_RATE_LIMIT_TRIAGE_SESSION"] = "1000000/60"
     env.pop("HOTLINE_DATABASE_URL", None)
     drop = None
     if args.postgres:
@@ -244,26 +303,38 @@ def main() -> None:
         first_page = users["lead"][0].get(f"{base}/console/queue", timeout=60).text
         cursor = re.search(r'href="\?([^"]*after=\d+[^"]*)"', first_page)
         next_query = cursor.group(1).replace("&amp;", "&") if cursor else "page=2"
-        calls = {
-            "healthz (baseline)": ("lead", lambda s, i: s.get(f"{base}/healthz", timeout=60)),
-            "ticket list": ("lead", lambda s, i: s.get(f"{base}/console/queue", timeout=60)),
-            "ticket list: next page": ("lead", lambda s, i: s.get(f"{base}/console/queue?{next_query}", timeout=60)),
-            "ticket list: filtered": ("lead", lambda s, i: s.get(
-                f"{base}/console/queue?status=dispatched&prefecture=长春市&urgency=urgent", timeout=60)),
-            "ticket list: four filters": ("lead", lambda s, i: s.get(
-                f"{base}/console/queue?status=dispatched&category=guardianship&prefecture=长春市&urgency=urgent",
-                timeout=60)),
-            "ticket page": ("lead", lambda s, i: s.get(f"{base}/console/tickets/{rng.choice(numbers)}", timeout=60)),
-            "live triage": ("desk", lambda s, i: s.post(f"{base}/console/triage", json={"text": TEXTS[i % 5]},
-                                                        headers={"X-CSRF-Token": s.csrf}, timeout=60)),
-            "agency inbox": ("unit", lambda s, i: s.get(f"{base}/console/inbox", timeout=60)),
-            "dashboard": ("lead", lambda s, i: s.get(f"{base}/console/dashboard", timeout=60)),
+        pages = [f"/console/tickets/{n}" for n in rng.sample(numbers, min(len(numbers), 500))]
+        triage = [json.dumps({"text": t}, ensure_ascii=False) for t in TEXTS]
+        # name: (who, method, paths, JSON bodies); request i takes paths[i % len] and bodies[i % len]
+        endpoints: dict[str, tuple[str, str, list[str], list[str] | None]] = {
+            "healthz (baseline)": ("lead", "GET", ["/healthz"], None),
+            "ticket list": ("lead", "GET", ["/console/queue"], None),
+            "ticket list: next page": ("lead", "GET", [f"/console/queue?{next_query}"], None),
+            "ticket list: filtered": ("lead", "GET", [
+                "/console/queue?status=dispatched&prefecture=%E9%95%BF%E6%98%A5%E5%B8%82&urgency=urgent"], None),
+            "ticket list: four filters": ("lead", "GET", [
+                "/console/queue?status=dispatched&category=guardianship&prefecture=%E9%95%BF%E6%98%A5%E5%B8%82"
+                "&urgency=urgent"], None),
+            "ticket page": ("lead", "GET", pages, None),
+            "live triage": ("desk", "POST", ["/console/triage"], triage),
+            "agency inbox": ("unit", "GET", ["/console/inbox"], None),
+            "dashboard": ("lead", "GET", ["/console/dashboard"], None),
         }
+
+        def python_call(method: str, paths: list[str], bodies: list[str] | None):  # noqa: ANN202
+            def call(s: requests.Session, i: int) -> requests.Response:
+                headers = {"X-CSRF-Token": s.csrf, "Content-Type": "application/json"} if bodies else None  # type: ignore[attr-defined]
+                return s.request(method, base + paths[i % len(paths)], timeout=60, headers=headers,
+                                 data=bodies[i % len(bodies)].encode() if bodies else None)
+            return call
+
+        calls = {name: (who, python_call(method, paths, bodies)) for name, (who, method, paths, bodies) in endpoints.items()}
         only = {n.strip() for n in args.only.split(",")} if args.only else set(calls)
         pids = process_tree(server.pid)
         workers = [p for p in pids if p != server.pid] or [server.pid]
+        load = f"wrk, {args.seconds} s" if args.client == "wrk" else f"{args.requests} requests"
         print(f"server: {args.workers} process(es) × {args.threads} threads; {args.users} users; "
-              f"{args.requests} requests per endpoint; client on the same {os.cpu_count()} cores")
+              f"{load} per endpoint; client on the same {os.cpu_count()} cores")
         print(f"{'endpoint':24s} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>10} {'p95/healthz':>11}  errors")
         base_p95 = None
         for name, (who, call) in calls.items():
@@ -276,11 +347,16 @@ def main() -> None:
                       f"{time.perf_counter() - t0:.1f} s)")
             run(users[who], args.users * 2, call)  # warm up: caches, the model, the ranking index
             cpu0 = cpu_seconds(pids)
-            took, lat, errors = run(users[who], args.requests, call)
-            cpu = (cpu_seconds(pids) - cpu0) / args.requests * 1000
-            p95 = statistics.quantiles(lat, n=100)[94]
+            if args.client == "wrk":
+                _, method, paths, bodies = endpoints[name]
+                took, done, p50, p95, failed = run_wrk(base, users[who], method, paths, bodies, args.seconds)
+                errors = Counter({"errors": failed} if failed else {})
+            else:
+                took, lat, errors = run(users[who], args.requests, call)
+                done, p50, p95 = args.requests, statistics.median(lat), statistics.quantiles(lat, n=100)[94]
+            cpu = (cpu_seconds(pids) - cpu0) / done * 1000
             base_p95 = base_p95 or p95
-            print(f"{name:24s} {args.requests / took:7.1f} {statistics.median(lat):8.1f} {p95:8.1f} {cpu:10.2f} "
+            print(f"{name:24s} {done / took:7.1f} {p50:8.1f} {p95:8.1f} {cpu:10.2f} "
                   f"{p95 / base_p95:11.2f}  {sum(errors.values())} {dict(errors) or ''}", flush=True)
         print("RSS per worker (MB): " + ", ".join(f"{rss_mb(p):.0f}" for p in workers))
         if args.soak:

@@ -200,22 +200,21 @@ def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:
     return time.perf_counter() - t0, lat, errors
 
 
-#: wrk's script: request i by connection's thread takes session, path and body in turn; p50 / p95 printed at the end
-_WRK_LUA = """local sessions = {%(sessions)s}
+#: wrk's script: each request takes the next user's headers, path and body in turn; p50 / p95 printed at the end
+_WRK_LUA = """local users = {%(users)s}
 local paths = {%(paths)s}
 local bodies = %(bodies)s
-local method = "%(method)s"
 local n = 0
 request = function()
   n = n + 1
-  local s = sessions[(n %% #sessions) + 1]
-  local headers = {["Cookie"] = s[1], ["X-CSRF-Token"] = s[2]}
+  local headers = {}
+  for name, value in pairs(users[(n %% #users) + 1]) do headers[name] = value end
   local body = nil
   if bodies then
     body = bodies[(n %% #bodies) + 1]
     headers["Content-Type"] = "application/json"
   end
-  return wrk.format(method, paths[(n %% #paths) + 1], headers, body)
+  return wrk.format("%(method)s", paths[(n %% #paths) + 1], headers, body)
 end
 done = function(summary, latency, requests)
   io.write(string.format("BENCH %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
@@ -226,21 +225,28 @@ end
 
 
 def _lua(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid Lua string literal here (no \\u escapes)
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid Lua string literal here (no \u escapes)
 
 
-def run_wrk(base: str, sessions: list, method: str, paths: list[str], bodies: list[str] | None,
-            seconds: int) -> tuple[float, int, float, float, int]:
-    """The endpoint under wrk (a C client: little of the shared cores' CPU) with one connection per session:
-    (seconds, requests, p50 ms, p95 ms, errors incl. non-2xx)."""
-    pairs = [f"{{{_lua('; '.join(f'{c.name}={c.value}' for c in s.cookies))}, {_lua(s.csrf)}}}" for s in sessions]
-    script = _WRK_LUA % {"sessions": ", ".join(pairs), "paths": ", ".join(_lua(p) for p in paths),
-                         "bodies": "{" + ", ".join(_lua(b) for b in bodies) + "}" if bodies else "nil", "method": method}
+def session_headers(s: requests.Session) -> dict[str, str]:
+    """What a logged-in console user's browser sends: the session cookie and the page's CSRF token."""
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in s.cookies), "X-CSRF-Token": s.csrf}  # type: ignore[attr-defined]
+
+
+def run_wrk(base: str, users: list[dict[str, str]], method: str, paths: list[str], bodies: list[str] | None,
+            seconds: int, *, new_connections: bool = False) -> tuple[float, int, float, float, int]:
+    """The endpoint under wrk (a C client: little of the shared cores' CPU), one connection per user (the headers each
+    sends): (seconds, requests, p50 ms, p95 ms, errors incl. non-2xx). ``new_connections``: a new connection per
+    request, so that gunicorn's workers share them (a gthread worker keeps the keep-alive connections it accepts)."""
+    table = ", ".join("{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in u.items()) + "}" for u in users)
+    script = _WRK_LUA % {"users": table, "paths": ", ".join(_lua(p) for p in paths), "method": method,
+                         "bodies": "{" + ", ".join(_lua(b) for b in bodies) + "}" if bodies else "nil"}
+    close = ["-H", "Connection: close"] if new_connections else []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as f:
         f.write(script)
         f.flush()
-        out = subprocess.run(["wrk", "-t2", f"-c{len(sessions)}", f"-d{seconds}s", "--timeout", "60s", "-s", f.name,
-                              base + paths[0]], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(["wrk", "-t2", f"-c{len(users)}", f"-d{seconds}s", "--timeout", "60s", *close,
+                              "-s", f.name, base + paths[0]], capture_output=True, text=True, check=True).stdout
     found = re.search(r"BENCH (\d+) (\d+) (\d+) (\d+) (\d+)", out)
     if not found:
         raise SystemExit(f"wrk printed no summary:\n{out}")
@@ -349,7 +355,8 @@ def main() -> None:
             cpu0 = cpu_seconds(pids)
             if args.client == "wrk":
                 _, method, paths, bodies = endpoints[name]
-                took, done, p50, p95, failed = run_wrk(base, users[who], method, paths, bodies, args.seconds)
+                took, done, p50, p95, failed = run_wrk(base, [session_headers(u) for u in users[who]], method, paths,
+                                                       bodies, args.seconds)
                 errors = Counter({"errors": failed} if failed else {})
             else:
                 took, lat, errors = run(users[who], args.requests, call)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -81,9 +80,9 @@ class Server:
         else:
             raise SystemExit("server did not start")
 
-    def console(self, username: str = "desk") -> tuple[str, str]:
-        """A logged-in operator's console session: (Cookie header, CSRF token) for live triage."""
-        from console import PASSWORD, login  # bench/console.py
+    def console(self, username: str = "desk") -> dict[str, str]:
+        """A logged-in operator's console session: the headers its live-triage requests carry."""
+        from console import PASSWORD, login, session_headers  # bench/console.py
 
         subprocess.run([HOTLINE, "user", "create", "--username", username, "--role", "operator", "--password-stdin"],
                        env=self.env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
@@ -91,8 +90,7 @@ class Server:
         with engine.begin() as conn:  # a bench account: no forced password change at first login
             conn.execute(text("UPDATE users SET must_change_password = :f"), {"f": False})
         engine.dispose()
-        session = login(self.url, username)
-        return "; ".join(f"{c.name}={c.value}" for c in session.cookies), session.csrf  # type: ignore[attr-defined]
+        return session_headers(login(self.url, username))
 
     def pids(self) -> list[int]:
         """The server's processes (gunicorn's arbiter and its workers)."""
@@ -221,36 +219,6 @@ def run_reads(server: Server, clients: int, per_client: int) -> dict:
             "errors": {k: v for k, v in statuses.items() if k != "200"}}
 
 
-#: the live-triage request wrk sends (a Lua script: method, body and headers)
-_TRIAGE_LUA = """wrk.method = "POST"
-wrk.body = '{"text": "来电人称邻居家孩子经常被打，哭声很大，希望有关部门上门看看。"}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Cookie"] = %s
-wrk.headers["X-CSRF-Token"] = %s
-"""
-
-
-def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int = 16, lua: str | None = None) -> dict:
-    """``wrk`` against one URL: requests/s, p99 and the count of non-2xx answers. Every request on a new connection:
-    gunicorn's gthread workers keep the keep-alive connections they accept, and 16 connections opened at once can all
-    land on one worker (measured: the list ×0.99 with keep-alive in a run where live triage gave ×2.01)."""
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Connection: close"]
-    for name, value in headers.items():
-        cmd += ["-H", f"{name}: {value}"]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as script:
-        if lua:
-            script.write(lua)
-            script.flush()
-            cmd += ["-s", script.name]
-        out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
-            "errors": {"non-2xx": int(non_2xx.group(1))} if non_2xx else {}}
-
-
 def _machine_busy_seconds() -> float:
     """CPU seconds every core of the machine has spent busy (``/proc/stat``: all but idle and iowait)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -269,7 +237,9 @@ def _cpu_per_request(pids: list[int], run) -> tuple[dict, float, float]:  # noqa
 
 def scaling(args: argparse.Namespace) -> None:
     """Throughput on PostgreSQL with each worker count, as ratios of the first (same run): intake and the API list with
-    the Python client; with wrk, when installed, the API list and live triage, and what bounds their ratio."""
+    the Python client; with wrk, when installed, the API list and live triage, and their CPU per request."""
+    from console import run_wrk  # bench/console.py, which imports this module
+
     counts = [int(x) for x in args.scaling.split(",")]
     use_wrk = shutil.which("wrk") is not None
     results: dict[str, list[dict]] = {"intake (POST /tickets), Python client": [],
@@ -289,15 +259,17 @@ def scaling(args: argparse.Namespace) -> None:
                 results["list (GET /tickets, 50 tickets), Python client"].append(run_reads(server, 16, args.per_client))
                 if use_wrk:
                     web = [p for p in server.pids() if p != server.proc.pid] or [server.proc.pid]
-                    bearer = {"Authorization": f"Bearer {server.token}"}
-                    cookie, csrf = server.console()
-                    lua = _TRIAGE_LUA % (json.dumps(cookie), json.dumps(csrf))
-                    calls = {"list (GET /tickets, 50 tickets), wrk": (f"{server.url}/api/v1/tickets?per_page=50", bearer, None),
-                             "live triage (POST /console/triage), wrk": (f"{server.url}/console/triage", {}, lua)}
-                    for name, (url, headers, script) in calls.items():
-                        run_wrk(url, headers, 3, lua=script)  # warm every worker
-                        result, web_ms, all_ms = _cpu_per_request(
-                            web, lambda u=url, h=headers, s=script: run_wrk(u, h, args.seconds, lua=s))
+                    calls = {"list (GET /tickets, 50 tickets), wrk": ({"Authorization": f"Bearer {server.token}"}, "GET",
+                                                                      "/api/v1/tickets?per_page=50", None),
+                             "live triage (POST /console/triage), wrk": (server.console(), "POST", "/console/triage",
+                                                                         [json.dumps({"text": TEXTS[3]}, ensure_ascii=False)])}
+                    for name, (headers, method, path, bodies) in calls.items():
+                        def once(seconds: int, u=server.url, h=headers, m=method, p=path, b=bodies) -> dict:  # noqa: ANN001
+                            took, done, _, p95, failed = run_wrk(u, [h] * 16, m, [p], b, seconds, new_connections=True)
+                            return {"per_s": done / took, "p95_ms": p95, "errors": {"errors": failed} if failed else {}}
+
+                        once(3)  # warm every worker
+                        result, web_ms, all_ms = _cpu_per_request(web, lambda o=once: o(args.seconds))
                         results[name].append({**result, "web_cpu_ms": web_ms, "all_cpu_ms": all_ms})
             finally:
                 server.stop()
@@ -308,11 +280,10 @@ def scaling(args: argparse.Namespace) -> None:
     for name, runs in results.items():
         first = runs[0]["per_s"]
         for workers, r in zip(counts, runs, strict=True):
-            latency = f"p95 {r['p95_ms']:6.0f} ms" if "p95_ms" in r else f"p99 {r['p99_ms']:6.0f} ms"
             extra = ""
             if "web_cpu_ms" in r:  # what one request cost the web processes and the whole machine
                 extra = f"  CPU/request: web {r['web_cpu_ms']:.1f} ms, machine {r['all_cpu_ms']:.1f} ms"
-            print(f"  {name:46s} {workers} worker(s): {r['per_s']:7.1f} req/s  {latency}  "
+            print(f"  {name:46s} {workers} worker(s): {r['per_s']:7.1f} req/s  p95 {r['p95_ms']:6.0f} ms  "
                   f"errors {_errors(r)}  ×{r['per_s'] / first:.2f} of {counts[0]} worker(s){extra}")
 
 

@@ -6,11 +6,11 @@ recall near 0.98 is a fair aim"): a model scored against one writer's labels can
 with that writer more often than a second careful person does. No model is involved here.
 
     python bench/agreement.py bench/data/triage_blind2                 # reads <set>/second_reading/*.jsonl
-    python bench/agreement.py bench/data/triage_dev7 --show emergency  # and lists the disagreements
+    python bench/agreement.py bench/data/triage_dev7 --show urgency    # and lists the disagreements
 
 Per head: agreement, Cohen's kappa; for emergencies and high-risk posts the second reader's recall and
-precision taking the writer as the reference (and the writer's against the reader: the same two numbers
-swapped); agency is the category's lead agency (the taxonomy's routing), as in ``hotline evaluate``.
+precision taking the writer as the reference (the writer's recall of the reader's is that precision); agency
+is the category's lead agency (the taxonomy's routing), as in ``hotline evaluate``.
 """
 
 from __future__ import annotations
@@ -51,12 +51,6 @@ def kappa(a: list, b: list) -> float:
     return (observed - expected) / (1 - expected) if expected < 1 else 1.0
 
 
-def recall_precision(reference: list[bool], other: list[bool]) -> tuple[int, int, int]:
-    """(both, reference only, other only) counts of a yes/no label."""
-    both = sum(r and o for r, o in zip(reference, other, strict=True))
-    return both, sum(reference) - both, sum(other) - both
-
-
 def _ratio(x: int, y: int) -> str:
     return f"{x / y:.3f} ({x}/{y})" if y else "n/a"
 
@@ -81,10 +75,9 @@ def report(kind: str, writer: dict[str, dict], second: dict[str, dict], heads: t
     head, value = positive
     a = [writer[i].get(head) == value for i in ids]
     b = [second[i].get(head) == value for i in ids]
-    both, writer_only, second_only = recall_precision(a, b)
+    both = sum(x and y for x, y in zip(a, b, strict=True))
     print(f"{head} = {value}: writer {sum(a)}, second reader {sum(b)}, both {both}")
     print(f"  the second reader's recall of the writer's: {_ratio(both, sum(a))}, precision: {_ratio(both, sum(b))}")
-    print(f"  the writer's recall of the second reader's: {_ratio(both, sum(b))}")
     if show:
         print(f"\n  disagreements on {show}:")
         for i in ids:

@@ -30,7 +30,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -225,14 +227,17 @@ def _machine_busy_seconds() -> float:
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_per_request(pids: list[int], run) -> tuple[dict, float, float]:  # noqa: ANN001
-    """``run()``'s result, and the CPU per request of those processes and of the whole machine, in ms."""
+def _measured(pids: list[int], load: Callable[[], tuple[float, int, float, float, int]]) -> dict:
+    """One wrk run (``run_wrk``'s answer): requests/s, p95, errors, and the CPU per request of those processes and of
+    the whole machine, in ms."""
     from console import cpu_seconds
 
-    web0, all0, started = cpu_seconds(pids), _machine_busy_seconds(), time.perf_counter()
-    result = run()
-    requests_done = max(result["per_s"] * (time.perf_counter() - started), 1)
-    return result, (cpu_seconds(pids) - web0) * 1000 / requests_done, (_machine_busy_seconds() - all0) * 1000 / requests_done
+    web0, all0 = cpu_seconds(pids), _machine_busy_seconds()
+    took, done, _, p95, failed = load()
+    per_request = 1000 / max(done, 1)
+    return {"per_s": done / took, "p95_ms": p95, "errors": {"errors": failed} if failed else {},
+            "web_cpu_ms": (cpu_seconds(pids) - web0) * per_request,
+            "all_cpu_ms": (_machine_busy_seconds() - all0) * per_request}
 
 
 def scaling(args: argparse.Namespace) -> None:
@@ -264,13 +269,9 @@ def scaling(args: argparse.Namespace) -> None:
                              "live triage (POST /console/triage), wrk": (server.console(), "POST", "/console/triage",
                                                                          [json.dumps({"text": TEXTS[3]}, ensure_ascii=False)])}
                     for name, (headers, method, path, bodies) in calls.items():
-                        def once(seconds: int, u=server.url, h=headers, m=method, p=path, b=bodies) -> dict:  # noqa: ANN001
-                            took, done, _, p95, failed = run_wrk(u, [h] * 16, m, [p], b, seconds, new_connections=True)
-                            return {"per_s": done / took, "p95_ms": p95, "errors": {"errors": failed} if failed else {}}
-
-                        once(3)  # warm every worker
-                        result, web_ms, all_ms = _cpu_per_request(web, lambda o=once: o(args.seconds))
-                        results[name].append({**result, "web_cpu_ms": web_ms, "all_cpu_ms": all_ms})
+                        load = partial(run_wrk, server.url, [headers] * 16, method, [path], bodies, new_connections=True)
+                        load(seconds=3)  # warm every worker
+                        results[name].append(_measured(web, partial(load, seconds=args.seconds)))
             finally:
                 server.stop()
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +20,9 @@ from .taxonomy import Taxonomy, load_taxonomy
 from .text import _tokens, char_ngrams, item_text, normalize, tokenize
 
 TICKET_HEADS = ("category", "kind", "urgency")
+#: every explanation key a prediction can carry (tickets: the three heads; sentiment: relevant, category, risk,
+#: polarity)
+_EXPLAINED = frozenset({*TICKET_HEADS, "relevant", "risk", "polarity"})
 #: features whose contributions are turned into the explanation's phrases
 EVIDENCE_FEATURES = 40
 SENTIMENT_HEADS = ("relevant", "polarity", "risk")  # + "sentiment_category" or the shared "category"
@@ -145,9 +148,11 @@ class Classifier:
         return text.readable(evidence, self.settings.explain_top)
 
     # -- prediction ----------------------------------------------------------------------------
-    def predict(self, items: Sequence[Item], *, explain: bool = True) -> list[Prediction]:
-        """Classify a batch; the output has the same order as ``items``."""
+    def predict(self, items: Sequence[Item], *, explain: bool | Collection[str] = True) -> list[Prediction]:
+        """Classify a batch; the output has the same order as ``items``. ``explain``: every head's
+        explanation (True), none (False), or only these explanation keys (e.g. ``("category",)``)."""
         items = list(items)
+        explain = _EXPLAINED if explain is True else frozenset(explain or ())
         if not items:
             return []
         norm = [normalize(item_text(it.text, it.title)) for it in items]
@@ -208,11 +213,9 @@ class Classifier:
             if confidence < s.review_threshold:
                 reasons.append("low confidence")
             lead, co = route(category, urgency == "emergency", self.taxonomy)
-            if explain:
-                text = TextEvidence(norm[i])
-                explanation = {h: self._explain(self.heads[h], xs[h], r, labels[h], text) for h in heads}
-            else:
-                explanation = {}
+            wanted = [h for h in heads if h in explain]
+            text = TextEvidence(norm[i]) if wanted else None
+            explanation = {h: self._explain(self.heads[h], xs[h], r, labels[h], text) for h in wanted}
             preds.append(Prediction(
                 id=ids[i], type="ticket", category=category, kind=labels["kind"], urgency=urgency,
                 agency=lead, co_agencies=co, prefecture=f.prefecture, county=f.county,
@@ -259,14 +262,13 @@ class Classifier:
             if confidence < s.review_threshold:
                 reasons.append("low confidence")
             lead, co = route(category, relevant and f.emergency, self.taxonomy)
-            explanation = {}
-            if explain:
-                text = TextEvidence(norm[i])
-                explanation["relevant"] = self._explain(self.heads["relevant"], xs["relevant"], r, relevant, text)
-                if relevant:
-                    explanation["category"] = self._explain(self.heads[cat_head], xs[cat_head], r, category, text)
-                    explanation["risk"] = self._explain(self.heads["risk"], xs["risk"], r, risk, text)
-                explanation["polarity"] = self._explain(self.heads["polarity"], xs["polarity"], r, polarity, text)
+            shown = {"relevant": ("relevant", relevant), "polarity": ("polarity", polarity)}
+            if relevant:
+                shown.update(category=(cat_head, category), risk=("risk", risk))
+            wanted = [key for key in ("relevant", "category", "risk", "polarity") if key in shown and key in explain]
+            text = TextEvidence(norm[i]) if wanted else None
+            explanation = {key: self._explain(self.heads[shown[key][0]], xs[shown[key][0]], r, shown[key][1], text)
+                           for key in wanted}
             preds.append(Prediction(
                 id=ids[i], type="sentiment", category=category, agency=lead, co_agencies=co,
                 prefecture=f.prefecture, county=f.county, relevant=relevant, polarity=polarity, risk=risk,

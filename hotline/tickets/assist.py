@@ -18,6 +18,10 @@ from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.triage import Triage, safe_suggest
 from hotline.timeutil import iso_local, utcnow
 
+#: the explanation the desk page shows while the operator types (the category's words, console.js); intake
+#: records every head's when the call is taken
+LIVE_EXPLAINED = ("category",)
+
 
 def assist_call(
     session: Session,
@@ -33,7 +37,7 @@ def assist_call(
     child_name: str | None = None,
     address: str | None = None,
 ) -> dict[str, Any]:
-    suggestion = safe_suggest(triage, text) if text.strip() else None
+    suggestion = safe_suggest(triage, text, explain=LIVE_EXPLAINED) if text.strip() else None
     body: dict[str, Any] = {"suggestion": suggestion.as_record() if suggestion else None, "deadlines": None}
     if suggestion and suggestion.urgency and suggestion.kind:
         body["deadlines"] = policy.for_dispatch(utcnow(), suggestion.urgency, suggestion.kind).as_contract()

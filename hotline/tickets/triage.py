@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,15 +39,16 @@ class TriageSuggestion:
 
 
 class Triage(Protocol):
-    def suggest(self, text: str) -> TriageSuggestion | None: ...
+    def suggest(self, text: str, *, explain: bool | Collection[str] = True) -> TriageSuggestion | None: ...
 
 
-def safe_suggest(triage: Triage | None, text: str) -> TriageSuggestion | None:
-    """Ask the classifier; a missing or failing model means manual triage, never a failed intake."""
+def safe_suggest(triage: Triage | None, text: str, *, explain: bool | Collection[str] = True) -> TriageSuggestion | None:
+    """Ask the classifier; a missing or failing model means manual triage, never a failed intake.
+    ``explain``: every head's explanation (what intake records), or only the heads a page shows."""
     if triage is None:
         return None
     try:
-        return triage.suggest(text)
+        return triage.suggest(text, explain=explain)
     except Exception:  # a broken model must not lose a call
         log.exception("triage failed; ticket left for manual triage")
         return None
@@ -64,7 +66,7 @@ class ClassifierTriage:
     def has_model(self) -> bool:
         return self.classifier is not None
 
-    def suggest(self, text: str) -> TriageSuggestion:
+    def suggest(self, text: str, *, explain: bool | Collection[str] = True) -> TriageSuggestion:
         from classifier import Item, apply_rules
         from classifier.schema import POSSIBLE_EMERGENCY
 
@@ -79,7 +81,7 @@ class ClassifierTriage:
                 rules_only=True,
                 explanation={"cues": list(found.cue_texts)},
             )
-        p = self.classifier.predict([Item(id=0, text=text)])[0]
+        p = self.classifier.predict([Item(id=0, text=text)], explain=explain)[0]
         explanation: dict[str, Any] = {
             head: [[t, round(w, 4)] for t, w in terms] for head, terms in p.explanation.items()
         }

@@ -95,7 +95,7 @@ def test_classification_never_runs_inside_the_write_transaction(live, password):
     writes_went_through = []
 
     class Probe:  # stands in for the classifier library; the database and the server are real
-        def suggest(self, _text):
+        def suggest(self, _text, **_options):
             done = threading.Event()
 
             def write():

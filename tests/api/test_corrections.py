@@ -16,7 +16,7 @@ class Predicts:
                     co_agencies=(), prefecture="长春市", county="农安县", confidence=0.55, needs_review=True)
         self.suggestion = TriageSuggestion(**{**base, **labels})
 
-    def suggest(self, text):
+    def suggest(self, text, **_options):
         return self.suggestion
 
 

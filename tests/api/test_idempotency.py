@@ -80,7 +80,7 @@ def test_a_retry_while_the_original_is_in_flight_makes_one_ticket(live):
     seen = []
 
     class SlowOnce:  # stands in for the classifier library: the first call hangs until the retry is answered
-        def suggest(self, _text):
+        def suggest(self, _text, **_options):
             seen.append(_text)
             if len(seen) == 1:
                 in_flight.set()

@@ -87,7 +87,7 @@ def test_idempotency_key_replay_and_misuse(api_as, state):
 
 def test_classifier_labels_are_used_when_present(api_as, state):
     class FakeModelOutput:  # stands in for the classifier library, not for our database
-        def suggest(self, text):
+        def suggest(self, text, **_options):
             return TriageSuggestion(
                 "guardianship",
                 "report",
@@ -108,7 +108,7 @@ def test_classifier_labels_are_used_when_present(api_as, state):
 
 def test_a_broken_model_never_loses_the_call(api_as, state):
     class Broken:
-        def suggest(self, text):
+        def suggest(self, text, **_options):
             raise RuntimeError("model file corrupt")
 
     state.triage = Broken()

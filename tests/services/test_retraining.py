@@ -277,7 +277,7 @@ def test_a_model_written_in_place_is_the_one_compared_and_replaced(runtime):
 class _Predicts:
     """Stands in for the classifier at intake so that an operator's triage records a correction."""
 
-    def suggest(self, text):
+    def suggest(self, text, **_options):
         return TriageSuggestion(category="education", kind="complaint", urgency="normal", agency="education",
                                 prefecture="长春市", county="农安县", confidence=0.55)
 

@@ -8,10 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from tests_support import ACCOUNT_EVENTS
 
+from classifier import load_classifier
 from hotline.accounts.models import AuditEntry
 from hotline.tickets.models import Ticket
+from hotline.tickets.triage import ClassifierTriage
 
 UNIT = "civil_affairs:长春市/农安县"
+TRIAGED_CALL = "来电人说邻居家7岁孩子一个人在家，大人两天没回来了，孩子一直在哭，现在家里没吃的。农安县某村。"
 CALL = {
     "caller_name": "王小红", "caller_phone": "13812341234", "child_name": "李明", "child_age": "7",
     "address": "农安县某镇幸福村3组5号", "text": "来电人反映邻居家孩子父母外出务工，孩子常一个人在家，希望有人关心。",
@@ -206,6 +209,17 @@ def test_live_triage_and_deadline_preview(login):
     preview = desk.client.get("/console/deadlines?urgency=emergency&kind=report").get_json()
     assert set(preview) == {"sign", "first_feedback", "resolve"}
     assert desk.client.get("/console/deadlines?urgency=x&kind=y").status_code == 422
+
+
+def test_live_triage_explains_what_the_desk_shows_and_intake_records_every_head(api_as, login, state,
+                                                                                fixture_model_dir):
+    state.triage = ClassifierTriage(load_classifier(fixture_model_dir), state.taxonomy)
+    live = login("operator").post_json("/console/triage", {"text": TRIAGED_CALL}).get_json()["suggestion"]
+    assert set(live["explanation"]) == {"category", "cues", "review_reasons"} and live["explanation"]["category"]
+    taken = api_as("operator").post("/tickets", json={"channel": "phone", "text": TRIAGED_CALL}).get_json()
+    recorded = taken["triage"]["predicted"]["explanation"]
+    assert {"category", "kind", "urgency", "cues"} <= set(recorded)
+    assert recorded["category"] == live["explanation"]["category"]  # the same words, whichever heads are explained
 
 
 # Every role against every console view: allowed views answer 200, the others 403.

@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -279,3 +280,15 @@ def test_a_refitted_union_gets_a_new_plan(texts):
     got = _union_transform(features, texts[:5])
     assert got.shape[1] != first.shape[1] or (got != first).nnz
     assert np.array_equal(got.toarray(), _generic(features, texts[:5]).toarray())
+
+
+def test_explaining_some_heads_gives_those_heads_as_explaining_all(fixture_model_dir):
+    clf = load_classifier(fixture_model_dir)
+    items = [li.item for li in read_corpus([FIXTURE]).items][:80]
+    full = clf.predict(items)
+    for keys in (("category",), ("urgency", "risk"), ("relevant", "polarity"), ()):
+        some = clf.predict(items, explain=keys)
+        for a, b in zip(full, some, strict=True):
+            assert b.explanation == {k: v for k, v in a.explanation.items() if k in keys}
+            assert _fields(replace(a, explanation={})) == _fields(replace(b, explanation={}))
+    assert any(p.type == "sentiment" for p in items) and any(p.type == "ticket" for p in items)

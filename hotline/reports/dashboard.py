@@ -16,7 +16,7 @@ from hotline.reports.models import DashboardSnapshot
 from hotline.sentiment.leads import lead_figures
 from hotline.tickets.clocks import is_overdue, overdue_condition
 from hotline.tickets.models import Ticket
-from hotline.tickets.queries import brief, sees_every_ticket, visible_tickets
+from hotline.tickets.queries import COUNT_CAP, brief, sees_every_ticket, visible_tickets
 from hotline.timeutil import SHANGHAI, utcnow
 
 if TYPE_CHECKING:
@@ -59,23 +59,25 @@ SNAPSHOT_SECONDS = 300
 
 
 def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime | None = None) -> dict:
-    """The dashboard: the period's volume and per-unit figures (from the scheduler's snapshot when the actor
-    sees the whole province and it is fresh, else computed now), and live lists of what is overdue."""
+    """The dashboard: the period's volume and per-unit figures and the overdue count (from the scheduler's
+    snapshot when the actor sees the whole province and it is fresh, else computed now), and the longest
+    overdue tickets as they are now."""
     now = now or utcnow()
     snapshot = session.get(DashboardSnapshot, days) if sees_every_ticket(actor) else None
-    fresh = snapshot is not None and timedelta(0) <= now - snapshot.computed_at <= timedelta(seconds=2 * SNAPSHOT_SECONDS)
+    fresh = (snapshot is not None and "overdue_count" in snapshot.figures
+             and timedelta(0) <= now - snapshot.computed_at <= timedelta(seconds=2 * SNAPSHOT_SECONDS))
     figures = snapshot.figures if fresh else ticket_figures(session, actor, days, now)
-    if fresh:  # the snapshot's overdue tickets, as they are now (one settled since is left out)
-        stmt = visible_tickets(actor).where(Ticket.id.in_(figures["overdue_ids"])).order_by(*OVERDUE_ORDER)
-        late = [t for t in session.execute(brief(stmt)) if is_overdue(t, now)]
-    else:
-        late = list(session.execute(brief(overdue_query(actor, now))))
+    # the longest overdue as they are now: one a snapshot listed and that has been settled since is left out
+    stmt = visible_tickets(actor).where(Ticket.id.in_(figures["overdue_ids"])).order_by(*OVERDUE_ORDER)
+    late = [t for t in session.execute(brief(stmt)) if is_overdue(t, now)][:OVERDUE_SHOWN]
     return {
         **figures,
         "days": days,
         "as_of": snapshot.computed_at if fresh else now,
         "units": [UnitFigures(**u) for u in figures["units"]],
         "overdue": late,
+        "overdue_more": figures["overdue_count"] > COUNT_CAP,
+        "overdue_count": min(figures["overdue_count"], COUNT_CAP),
         "leads": lead_figures(session, actor, now - timedelta(days=days), now),
     }
 
@@ -105,8 +107,9 @@ def ticket_figures(session: Session, actor: Actor, days: int, now: datetime) -> 
         "by_prefecture": grouped(t.prefecture),
         "by_day": [[d, counts.get(d, 0)] for d in dates],
         "units": [asdict(u) for u in unit_figures(session, actor, since, now)],
-        # the overdue list reads the running tickets of the whole table (hundreds of ms at a million)
-        "overdue_ids": [t.id for t in overdue(session, actor, now)],
+        # the overdue list and count read the running tickets of the whole table (hundreds of ms at a million)
+        "overdue_ids": list(session.scalars(overdue_query(actor, now, OVERDUE_KEPT).with_only_columns(Ticket.id))),
+        "overdue_count": overdue_count(session, actor, now),
     }
 
 
@@ -157,6 +160,15 @@ def unit_figures(session: Session, actor: Actor, since: datetime, now: datetime,
 
 #: the overdue lists' order: the longest overdue first
 OVERDUE_ORDER = (Ticket.resolve_due_at, Ticket.id)
+#: the dashboard lists this many of the longest overdue (the ticket list's overdue filter shows them all); a
+#: snapshot keeps more, for those settled before the next snapshot
+OVERDUE_SHOWN, OVERDUE_KEPT = 20, 50
+
+
+def overdue_count(session: Session, actor: Actor, now: datetime) -> int:
+    """The actor's overdue tickets, counted up to ``COUNT_CAP`` + 1 (more than the cap: "10,000+")."""
+    capped = visible_tickets(actor).where(overdue_condition(now)).with_only_columns(Ticket.id).limit(COUNT_CAP + 1)
+    return session.scalar(select(func.count()).select_from(capped.subquery())) or 0
 
 
 def overdue_query(actor: Actor, now: datetime, limit: int = 100) -> Select[tuple[Ticket]]:

@@ -287,8 +287,8 @@ def open_leads_for_unit(session: Session, actor: Actor) -> list[Lead]:
 def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime, *,
                  until: datetime | None = None) -> dict[str, Any]:
     """For the dashboard: leads opened since SINCE (and before UNTIL, for a closed period such as a
-    bulletin's month) by status, how many the unit reported on time and with which verdict, and every
-    overdue lead."""
+    bulletin's month) by status, how many the unit reported on time and with which verdict, and the overdue
+    leads (the 100 most overdue, and how many there are)."""
     opened = visible_leads(actor).where(Lead.opened_at >= since)
     if until is not None:
         opened = opened.where(Lead.opened_at < until)
@@ -296,10 +296,12 @@ def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime,
     reported = opened.where(Lead.reported_at.is_not(None))
     on_time = session.scalar(reported.where(Lead.reported_at <= Lead.due_at).with_only_columns(func.count()))
     verdicts = dict(session.execute(reported.with_only_columns(Lead.verdict, func.count()).group_by(Lead.verdict)).all())
-    overdue = list(session.scalars(visible_leads(actor).where(overdue_condition(now)).order_by(Lead.due_at).limit(100)))
+    late = visible_leads(actor).where(overdue_condition(now))
+    overdue = list(session.scalars(late.order_by(Lead.due_at).limit(100)))
     return {"by_status": {s: counts.get(s, 0) for s in STATUS_NAMES_ZH}, "total": sum(counts.values()),
             "reported": session.scalar(reported.with_only_columns(func.count())), "on_time": on_time,
-            "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue": overdue}
+            "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue": overdue,
+            "overdue_count": len(overdue) if len(overdue) < 100 else session.scalar(late.with_only_columns(func.count()))}
 
 
 def needs_lead(event: SentimentEvent) -> bool:

@@ -138,3 +138,32 @@ def test_an_overdue_ticket_settled_after_the_snapshot_leaves_the_dashboards_list
     assert unit.post(f"/console/tickets/{number}/actions/resolve", {"result": "已上门核实并落实监护"}).status_code == 302
     with state.db.transaction(readonly=True) as session:
         assert dashboard(session, SYSTEM, now=later)["overdue"] == []
+
+
+def test_the_dashboard_counts_every_overdue_ticket_lists_the_longest_overdue_and_links_to_all(login, state,
+                                                                                          monkeypatch):
+    import time_machine
+
+    from hotline.reports import dashboard as dashboard_mod
+
+    desk = login("operator")
+    numbers = take_calls(desk, 5)
+    monkeypatch.setattr(dashboard_mod, "OVERDUE_SHOWN", 2)
+    later = utcnow() + timedelta(days=40)  # every clock has run out
+    with state.db.transaction(readonly=True) as session:
+        live = dashboard(session, SYSTEM, now=later)
+        assert (live["overdue_count"], live["overdue_more"]) == (5, False)  # all of them, not the list's length
+        assert [t.number for t in live["overdue"]] == numbers[:2]  # the longest overdue first, two shown
+    run_due(state, later, only=("dashboard",))
+    with state.db.transaction(readonly=True) as session:
+        assert session.get(DashboardSnapshot, 30).figures["overdue_count"] == 5
+        assert dashboard(session, SYSTEM, now=later)["overdue_count"] == 5  # the same from the snapshot
+    monkeypatch.setattr(dashboard_mod, "COUNT_CAP", 3)
+    with state.db.transaction(readonly=True) as session:
+        capped = dashboard(session, SYSTEM, now=later + timedelta(minutes=11))  # stale snapshot: counted live
+        assert (capped["overdue_count"], capped["overdue_more"]) == (3, True)
+    monkeypatch.setattr(dashboard_mod, "COUNT_CAP", 10_000)
+    with time_machine.travel(later + timedelta(minutes=1), tick=False):  # the snapshot is a minute old
+        page = login("supervisor").get("/console/dashboard").get_data(as_text=True)
+    assert re.search(r'<b id="overdue-count">5</b>', page) and "超期最久的 2 张" in page
+    assert 'href="/console/queue?overdue=true"' in page

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -292,14 +292,24 @@ def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime,
     opened = visible_leads(actor).where(Lead.opened_at >= since)
     if until is not None:
         opened = opened.where(Lead.opened_at < until)
-    counts = dict(session.execute(opened.with_only_columns(Lead.status, func.count()).group_by(Lead.status)).all())
-    reported = opened.where(Lead.reported_at.is_not(None))
-    on_time = session.scalar(reported.where(Lead.reported_at <= Lead.due_at).with_only_columns(func.count()))
-    verdicts = dict(session.execute(reported.with_only_columns(Lead.verdict, func.count()).group_by(Lead.verdict)).all())
+    # one grouped read: per (status, verdict) the leads, those reported and those reported on time
+    is_reported = Lead.reported_at.is_not(None)
+    groups = session.execute(opened.with_only_columns(
+        Lead.status, Lead.verdict, func.count(), func.sum(case((is_reported, 1), else_=0)),
+        func.sum(case((and_(is_reported, Lead.reported_at <= Lead.due_at), 1), else_=0)),
+    ).group_by(Lead.status, Lead.verdict)).all()
+    counts: dict[str, int] = {}
+    verdicts: dict[str | None, int] = {}
+    reported = on_time = 0
+    for status, verdict, n, n_reported, n_on_time in groups:
+        counts[status] = counts.get(status, 0) + n
+        verdicts[verdict] = verdicts.get(verdict, 0) + int(n_reported or 0)
+        reported += int(n_reported or 0)
+        on_time += int(n_on_time or 0)
     late = visible_leads(actor).where(overdue_condition(now))
     overdue = list(session.scalars(late.order_by(Lead.due_at).limit(100)))
     return {"by_status": {s: counts.get(s, 0) for s in STATUS_NAMES_ZH}, "total": sum(counts.values()),
-            "reported": session.scalar(reported.with_only_columns(func.count())), "on_time": on_time,
+            "reported": reported, "on_time": on_time,
             "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue": overdue,
             "overdue_count": len(overdue) if len(overdue) < 100 else session.scalar(late.with_only_columns(func.count()))}
 

@@ -258,3 +258,33 @@ def test_a_month_without_tickets_is_published_with_zeros(state):
         assert created and report.data["tickets"]["received"] == 0 and report.data["units"] == []
         assert all(s.rows or s.name in {"按分类", "按市州", "按县区", "承办单位", "超期工单", "超期线索"}
                    for s in bulletins.sheets(report))
+
+
+def test_lead_figures_agree_with_counting_each_lead(state):
+    """The grouped read of ``lead_figures`` against the definition, lead by lead: on time, late, not reported,
+    every verdict."""
+    from hotline.sentiment.leads import lead_figures
+    from hotline.sentiment.models import Lead
+
+    with state.db.transaction() as session:
+        n = build_world(session, state)
+        w = World(session, state)
+        county = Actor("user", "county-test", Role.AGENCY_STAFF,
+                       unit_id=session.scalar(select(Ticket.lead_unit_id).where(Ticket.number == n["A"])))
+        for day, verdict, reported in ((6, "partly_true", bj(3, 6, 20)), (7, "false", bj(4, 15, 20)),
+                                       (8, "false", bj(3, 8, 20)), (9, None, None)):
+            number = w.lead(bj(3, day, 10), "high")
+            w.lead_act(number, "sign", bj(3, day, 11), county)
+            if reported:
+                w.lead_act(number, "report", reported, county, verdict=verdict, actions_taken="已到场核实",
+                           public_response_needed=False)
+        since, now = bj(3, 1, 0), bj(5, 1, 0)
+        got = lead_figures(session, SYSTEM, since, now)
+        leads = [x for x in session.scalars(select(Lead)) if x.opened_at >= since]
+        reported = [x for x in leads if x.reported_at is not None]
+        assert got["total"] == len(leads) == 7
+        assert got["by_status"] == {s: sum(x.status == s for x in leads) for s in got["by_status"]}
+        assert got["reported"] == len(reported) == 4
+        assert got["on_time"] == sum(x.reported_at <= x.due_at for x in reported) == 3  # the April report is late
+        assert got["by_verdict"] == {"true": 1, "partly_true": 1, "false": 2}
+        assert got["overdue_count"] == len(got["overdue"])

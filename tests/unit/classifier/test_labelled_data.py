@@ -16,8 +16,10 @@ from classifier import read_corpus, route
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "classifier" / "corpus"
+#: written for training but not trained on yet (the datasheet says why); read_corpus does not descend into it
+HELD_BACK = CORPUS / "held_back"
 EVALUATION_SETS = sorted(p for p in (ROOT / "bench" / "data").glob("triage_*") if p.is_dir())
-ALL_SETS = [CORPUS, *EVALUATION_SETS]
+ALL_SETS = [CORPUS, HELD_BACK, *EVALUATION_SETS]
 
 
 def _lines(folder: Path) -> int:
@@ -25,6 +27,7 @@ def _lines(folder: Path) -> int:
 
 
 def test_the_evaluation_sets_are_found() -> None:
+    assert not any("held_back" in f for f in read_corpus([CORPUS]).files)  # never trained on by accident
     names = {p.name for p in EVALUATION_SETS}
     assert {"triage_blind2", "triage_blind5", "triage_dev7", "triage_adversarial"} <= names
 
@@ -58,7 +61,7 @@ def test_no_evaluation_text_is_in_the_training_corpus() -> None:
         return {json.loads(line)["text"].strip() for f in folder.glob("*.jsonl")
                 for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
 
-    training = texts(CORPUS)
+    training = texts(CORPUS) | texts(HELD_BACK)
     for folder in EVALUATION_SETS:
         assert texts(folder) & training == set(), folder.name
 

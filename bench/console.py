@@ -80,6 +80,15 @@ def hotline(*args: str, env: dict) -> str:
                           input=PASSWORD + "\n" if "--password-stdin" in args else None).stdout
 
 
+def bench_user(env: dict, db_url: str, username: str, role: str, *extra: str) -> None:
+    """A console account for the bench (password ``PASSWORD``), without the forced change at first login."""
+    hotline("user", "create", "--username", username, "--role", role, *extra, "--password-stdin", env=env)
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET must_change_password = :f WHERE username = :u"), {"f": False, "u": username})
+    engine.dispose()
+
+
 def seed(db_url: str, n: int) -> list[str]:
     """N tickets over the last 365 days, newest last; returns a sample of their numbers."""
     engine = create_engine(db_url)
@@ -118,8 +127,6 @@ def seed(db_url: str, n: int) -> list[str]:
             if stmt is None:
                 stmt = text(f"INSERT INTO tickets ({', '.join(rows[0])}) VALUES ({', '.join(':' + c for c in rows[0])})")
             conn.execute(stmt, rows)
-        # bench accounts: no forced password change at first login
-        conn.execute(text("UPDATE users SET must_change_password = :f"), {"f": False})
     with engine.connect() as conn:  # the planner's statistics, as a server running for a year would have
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -284,10 +291,9 @@ def main() -> None:
     log_path = Path(tempfile.gettempdir()) / "hotline-console-bench-server.log"
     try:
         hotline("init", env=env)
-        hotline("user", "create", "--username", "lead", "--role", "supervisor", "--password-stdin", env=env)
-        hotline("user", "create", "--username", "desk", "--role", "operator", "--password-stdin", env=env)
-        hotline("user", "create", "--username", "unit", "--role", "agency_staff", "--unit", INBOX_UNIT,
-                "--password-stdin", env=env)
+        bench_user(env, db_url, "lead", "supervisor")
+        bench_user(env, db_url, "desk", "operator")
+        bench_user(env, db_url, "unit", "agency_staff", "--unit", INBOX_UNIT)
         t0 = time.perf_counter()
         numbers = seed(db_url, args.tickets)
         print(f"{make_url(db_url).get_backend_name()}: seeded {args.tickets:,} tickets in "

@@ -84,14 +84,10 @@ class Server:
 
     def console(self, username: str = "desk") -> dict[str, str]:
         """A logged-in operator's console session: the headers its live-triage requests carry."""
-        from console import PASSWORD, login, session_headers  # bench/console.py
+        from console import bench_user, login, session_headers  # bench/console.py
 
-        subprocess.run([HOTLINE, "user", "create", "--username", username, "--role", "operator", "--password-stdin"],
-                       env=self.env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-        engine = create_engine(self.env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{self.instance}/hotline.db")
-        with engine.begin() as conn:  # a bench account: no forced password change at first login
-            conn.execute(text("UPDATE users SET must_change_password = :f"), {"f": False})
-        engine.dispose()
+        bench_user(self.env, self.env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{self.instance}/hotline.db",
+                   username, "operator")
         return session_headers(login(self.url, username))
 
     def pids(self) -> list[int]:

@@ -49,4 +49,3 @@ def test_the_suggestion_carries_the_models_possible_emergency_mark(state, fixtur
     assert triage.suggest(calm).possible_emergency is True
     clf.settings.emergency_review_threshold = None
     assert triage.suggest(calm).possible_emergency is False
-

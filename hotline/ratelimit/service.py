@@ -11,7 +11,16 @@
   window.
 
 Fixed windows: a client may spend its limit at the end of one window and again at the start of the next
-(at most twice the limit within one window's length). That is accepted for its cost: one write per request.
+(at most twice the limit within one window's length). That is accepted for its cost.
+
+Per-request limits (:meth:`Limiter.hit`) are counted in leases: a process claims a block of
+:func:`lease_size` numbers of the window's count in one write and hands them out one per request, so the
+shared store is written once per block, not once per request. Every number is handed out once, so the limit
+is never exceeded however many processes share it; numbers a process claimed but did not use by the window's
+end are lost, so with N processes a client may be refused up to N × (block − 1) requests early (with the
+default 120 per minute, block 4: 3 per process). Once a process has seen a number past the limit it refuses
+that key until the window ends without writing at all. Failure-counted limits (logins) stay exact, one write
+per failure.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import hashlib
 import logging
 import math
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +53,10 @@ REDIS_RETRY_SECONDS = 30
 REDIS_TIMEOUT_SECONDS = 0.5
 #: one increment in this many also deletes the expired rows of every key
 PURGE_ONE_IN = 200
+#: a per-request limit's lease is this fraction of its count (at least 1)
+LEASE_DIVISOR = 30
+#: a process's leases are swept of ended windows once it holds this many keys
+LEASES_SWEPT_AT = 1024
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,8 @@ class Rule:
 
 
 class Counters(Protocol):
-    def hit(self, key: str, window_start: int, seconds: int) -> int:
-        """Add one to the window's count and return the new count."""
+    def hit(self, key: str, window_start: int, seconds: int, amount: int = 1) -> int:
+        """Add ``amount`` to the window's count and return the new count."""
 
     def peek(self, key: str, window_start: int, seconds: int) -> int:
         """The window's count so far."""
@@ -64,13 +78,13 @@ class Counters(Protocol):
 
 @functools.cache
 def _upsert(dialect: str) -> Executable:
-    """``INSERT … ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``, built once per dialect."""
+    """``INSERT … ON CONFLICT DO UPDATE SET count = count + :amount RETURNING count``, built once per dialect."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = RateCounter.__table__
-    stmt = insert(table).values(key=bindparam("key"), window_start=bindparam("window_start"), count=1,
-                                expires_at=bindparam("expires_at"))
+    stmt = insert(table).values(key=bindparam("key"), window_start=bindparam("window_start"),
+                                count=bindparam("amount"), expires_at=bindparam("expires_at"))
     return stmt.on_conflict_do_update(index_elements=["key", "window_start"],
-                                      set_={"count": table.c.count + 1}).returning(table.c.count)
+                                      set_={"count": table.c.count + stmt.excluded.count}).returning(table.c.count)
 
 
 class DatabaseCounters:
@@ -79,11 +93,11 @@ class DatabaseCounters:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def hit(self, key: str, window_start: int, seconds: int) -> int:
+    def hit(self, key: str, window_start: int, seconds: int, amount: int = 1) -> int:
         expires = datetime.fromtimestamp(window_start + seconds, UTC)
         with self.db.connect(durable=False) as conn:  # a count lost in a crash costs nothing
             count = conn.execute(_upsert(conn.dialect.name), {"key": key, "window_start": window_start,
-                                                               "expires_at": expires}).scalar_one()
+                                                               "amount": amount, "expires_at": expires}).scalar_one()
             if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 - not security relevant
                 conn.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow() - timedelta(seconds=1)))
         return int(count)
@@ -119,18 +133,18 @@ class RedisCounters:
                             type(exc).__name__, REDIS_RETRY_SECONDS)
             self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
 
-    def hit(self, key: str, window_start: int, seconds: int) -> int:
+    def hit(self, key: str, window_start: int, seconds: int, amount: int = 1) -> int:
         if not self.using_fallback:
             name = f"{self._prefix}{key}:{window_start}"
             try:
                 pipe = self._client.pipeline(transaction=True)
-                pipe.incr(name)
+                pipe.incrby(name, amount)
                 pipe.expireat(name, window_start + seconds + 1)
                 count, _ = pipe.execute()
                 return int(count)
             except self._errors as exc:
                 self._redis_down(exc)
-        return self.fallback.hit(key, window_start, seconds)
+        return self.fallback.hit(key, window_start, seconds, amount)
 
     def peek(self, key: str, window_start: int, seconds: int) -> int:
         if not self.using_fallback:
@@ -147,12 +161,50 @@ def counter_key(rule: Rule, identity: str) -> str:
     return f"{rule.name}:{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:48]}"
 
 
+def lease_size(rule: Rule) -> int:
+    """How many of a window's numbers one write claims for a per-request limit."""
+    return max(1, rule.count // LEASE_DIVISOR)
+
+
+@dataclass
+class _Lease:
+    window_start: int
+    window_end: int
+    next: int
+    last: int
+
+
+class _Leases:
+    """This process's claimed and not yet used numbers of each key's current window."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, _Lease] = {}
+
+    def take(self, key: str, window_start: int) -> int | None:
+        """The next number held for the key's window, or None when none is left."""
+        with self._lock:
+            lease = self._held.get(key)
+            if lease is None or lease.window_start != window_start or lease.next > lease.last:
+                return None
+            lease.next += 1
+            return lease.next - 1
+
+    def keep(self, key: str, lease: _Lease) -> None:
+        with self._lock:
+            if len(self._held) >= LEASES_SWEPT_AT:
+                now = time.time()
+                self._held = {k: held for k, held in self._held.items() if held.window_end > now}
+            self._held[key] = lease
+
+
 class Limiter:
     """Applies rules over shared counters. ``clock`` returns seconds since the epoch (tests move it)."""
 
     def __init__(self, counters: Counters, clock: Callable[[], float] = time.time) -> None:
         self.counters = counters
         self.clock = clock
+        self._leases = _Leases()
 
     def _window(self, rule: Rule) -> tuple[int, int]:
         """The current window's start and the seconds left in it (at least 1)."""
@@ -161,9 +213,19 @@ class Limiter:
         return start, max(1, math.ceil(start + rule.seconds - now))
 
     def hit(self, rule: Rule, identity: str, message: str) -> None:
-        """Count one request; refuse it (429) when it is over the limit."""
+        """Count one request; refuse it (429) when it is over the limit. Numbers come from this process's
+        lease of the window's count; a new lease is claimed when it runs out."""
         start, left = self._window(rule)
-        if self.counters.hit(counter_key(rule, identity), start, rule.seconds) > rule.count:
+        key = counter_key(rule, identity)
+        number = self._leases.take(key, start)
+        if number is None:
+            size = lease_size(rule)
+            last = self.counters.hit(key, start, rule.seconds, size)
+            number = last - size + 1
+            # past the limit every later number is too: refuse the rest of the window without writing
+            self._leases.keep(key, _Lease(start, start + rule.seconds, number + 1,
+                                          sys.maxsize if last >= rule.count else last))
+        if number > rule.count:
             raise TooManyRequests(message.format(seconds=left), retry_after=left, code="rate_limited",
                                   details={"limit": rule.name})
 

@@ -19,7 +19,15 @@ from sqlalchemy import func, select
 
 from hotline.errors import TooManyRequests
 from hotline.ratelimit.models import RateCounter
-from hotline.ratelimit.service import DatabaseCounters, Limiter, RedisCounters, Rule, make_limiter
+from hotline.ratelimit.service import (
+    DatabaseCounters,
+    Limiter,
+    RedisCounters,
+    Rule,
+    counter_key,
+    lease_size,
+    make_limiter,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
@@ -128,6 +136,9 @@ def test_redis_counts_for_everyone(state):
     with pytest.raises(TooManyRequests) as refused:
         b.hit(rule, "token-hash", "请 {seconds} 秒后再试")
     assert 1 <= refused.value.retry_after <= 60
+    lease_rule, now = Rule("triage_session", 60, 60), time.time()
+    Limiter(a.counters, clock=lambda: now).hit(lease_rule, "session", "{seconds}")  # a lease: INCRBY 2
+    assert a.counters.peek(counter_key(lease_rule, "session"), int(now // 60) * 60, 60) == lease_size(lease_rule) == 2
     with state.db.transaction(readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(RateCounter)) == 0
 
@@ -154,6 +165,51 @@ def test_logins_stay_limited_through_the_app_while_redis_is_down(app, new_browse
     for _ in range(2):
         assert attempt(browser, make_user("operator"), "wrong-password-1", "203.0.113.77").status_code == 401
     assert_429(attempt(browser, make_user("operator"), "wrong-password-1", "203.0.113.77"), "本机登录失败次数过多")
+
+
+def _stored(db, rule: Rule, identity: str) -> int:  # noqa: ANN001
+    with db.transaction(readonly=True) as s:
+        return s.scalar(select(func.sum(RateCounter.count)).where(RateCounter.key == counter_key(rule, identity))) or 0
+
+
+def test_per_request_limits_write_once_per_lease_and_never_exceed_the_limit(state):
+    """Two processes' limiters over one database: each claims lease_size numbers per write; together they
+    allow at most the limit, losing at most (lease - 1) each; once past the limit they refuse without writing."""
+    rule, now = Rule("triage_session", 120, 3600), time.time()
+    a, b = (Limiter(DatabaseCounters(state.db), clock=lambda: now) for _ in range(2))
+    size = lease_size(rule)
+    assert size == 4
+    a.hit(rule, "session", "{seconds}")
+    assert _stored(state.db, rule, "session") == size  # one write claimed a whole lease
+    for _ in range(size - 1):
+        a.hit(rule, "session", "{seconds}")
+    assert _stored(state.db, rule, "session") == size  # served from the lease, no write
+    allowed = size
+    for turn in range(400):
+        try:
+            (a if turn % 3 else b).hit(rule, "session", "{seconds}")
+            allowed += 1
+        except TooManyRequests:
+            pass
+    assert rule.count - 2 * (size - 1) <= allowed <= rule.count
+    spent = _stored(state.db, rule, "session")
+    for limiter in (a, b):
+        with pytest.raises(TooManyRequests):
+            limiter.hit(rule, "session", "{seconds}")
+    assert _stored(state.db, rule, "session") == spent  # refused without writing
+
+
+def test_one_process_allows_exactly_its_limit(state):
+    rule, now = Rule("intake_token", 61, 60), time.time()
+    limiter = Limiter(DatabaseCounters(state.db), clock=lambda: now)
+    answers = []
+    for _ in range(70):
+        try:
+            limiter.hit(rule, "token", "{seconds}")
+            answers.append(True)
+        except TooManyRequests:
+            answers.append(False)
+    assert answers == [True] * 61 + [False] * 9
 
 
 def test_counters_are_atomic_under_concurrency(live):

@@ -144,28 +144,53 @@ def _target_tokens(target: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in words if _keep(w, stop)))
 
 
-def _bare_phrases(rules: Iterable[SynonymRule]) -> tuple[tuple[SynonymRule, tuple[tuple[str, str], ...]], ...]:
-    """Each rule with its phrases as (phrase, phrase without 了)."""
-    return tuple((rule, tuple((p, p.replace("了", "")) for p in rule.phrases)) for rule in rules)
+class _PhraseIndex:
+    """The table's phrases without 了, found in a text by their first two characters: one dictionary lookup
+    per position of the text instead of one substring search per phrase of the table."""
+
+    def __init__(self, rules: Iterable[SynonymRule]) -> None:
+        self.rules = tuple(rules)
+        #: first two characters -> (bare phrase, rule number, phrase number, phrase)
+        self.by_head: dict[str, list[tuple[str, int, int, str]]] = {}
+        self.short: list[tuple[str, int, int, str]] = []  # bare phrases under two characters
+        for r, rule in enumerate(self.rules):
+            for k, phrase in enumerate(rule.phrases):
+                bare = phrase.replace("了", "")
+                entry = (bare, r, k, phrase)
+                if len(bare) < 2:
+                    self.short.append(entry)
+                else:
+                    self.by_head.setdefault(bare[:2], []).append(entry)
+
+    def matched(self, bare_text: str) -> list[tuple[SynonymRule, str]]:
+        """Each rule with a phrase in ``bare_text``, in table order, with its first such phrase."""
+        first: dict[int, tuple[int, str]] = {}
+
+        def found(r: int, k: int, phrase: str) -> None:
+            if r not in first or k < first[r][0]:
+                first[r] = (k, phrase)
+
+        for i in range(len(bare_text) - 1):
+            for bare, r, k, phrase in self.by_head.get(bare_text[i : i + 2], ()):
+                if bare_text.startswith(bare, i):
+                    found(r, k, phrase)
+        for bare, r, k, phrase in self.short:
+            if bare in bare_text:
+                found(r, k, phrase)
+        return [(self.rules[r], first[r][1]) for r in sorted(first)]
 
 
 @lru_cache(maxsize=1)
-def _default_bare_phrases() -> tuple[tuple[SynonymRule, tuple[tuple[str, str], ...]], ...]:
-    return _bare_phrases(default_synonyms())
+def _default_phrase_index() -> _PhraseIndex:
+    return _PhraseIndex(default_synonyms())
 
 
 def matched_rules(text: str, rules: Iterable[SynonymRule] | None = None) -> list[tuple[SynonymRule, str]]:
     """Rules whose phrase occurs in ``text`` (normalised; 了 is ignored on both sides), with the phrase that matched."""
     # "走丢了" and "走丢" both match either way; a phrase found in the text is also found with 了 removed
     # from both, so one test on the bare forms decides
-    bare = normalize(text).replace("了", "")
-    out = []
-    for rule, phrases in _default_bare_phrases() if rules is None else _bare_phrases(rules):
-        for phrase, bare_phrase in phrases:
-            if bare_phrase in bare:
-                out.append((rule, phrase))
-                break
-    return out
+    index = _default_phrase_index() if rules is None else _PhraseIndex(rules)
+    return index.matched(normalize(text).replace("了", ""))
 
 
 def expand_query(text: str, rules: Iterable[SynonymRule] | None = None, expand: bool = True) -> list[tuple[str, float]]:

@@ -36,6 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from .analysis import analyze
@@ -82,8 +83,8 @@ class StoredPassage:
     def field_len(self, name: str) -> int:
         return len(self.tokens.get(name, ()))
 
-    def terms(self) -> set[str]:
-        return {t for name in FIELDS for t in self.tokens.get(name, ())}
+    def terms(self) -> frozenset[str]:
+        return _passage_terms(self)
 
     def entry(self) -> PassageTerms:
         return PassageTerms(self.id, self.type, self.superseded, self.categories, self.cites, self.tokens,
@@ -123,6 +124,12 @@ class StoredPassage:
             superseded=bool(row.get("superseded")),
             effective=row.get("effective"),
         )
+
+
+@lru_cache(maxsize=8192)
+def _passage_terms(passage: StoredPassage) -> frozenset[str]:
+    """Every token of a passage's fields (highlighting asks for it on every hit; passages recur)."""
+    return frozenset(t for name in FIELDS for t in passage.tokens.get(name, ()))
 
 
 @runtime_checkable

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -65,8 +64,10 @@ class _FoldTable(dict):
 _FOLD = _FoldTable()
 
 
+@lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
-    """Per-character NFKC + lower case, keeping offsets aligned with ``text``."""
+    """Per-character NFKC + lower case, keeping offsets aligned with ``text`` (passages' display texts
+    recur on every search: cached like :func:`display_text`)."""
     return text.translate(_FOLD)
 
 
@@ -88,6 +89,34 @@ def find_matches(text: str, terms: Sequence[str] | Mapping[str, float]) -> list[
     return found
 
 
+def _best_window(matches: list[tuple[int, int, str]], weights: Mapping[str, float], width: int) -> int:
+    """The start of the first window ``[start, start + width)``, starting 12 characters before a match, whose
+    distinct terms (matches wholly inside it) weigh the most. Matches are sorted and do not overlap, so their
+    ends are sorted too: the matches inside a window are a run that only moves forward (two pointers)."""
+    if not matches:
+        return 0
+    inside: dict[str, int] = {}  # term -> its matches inside the window
+    score, best_start, best_score = 0.0, 0, -1.0
+    lo = hi = 0
+    for s, _e, _t in matches:
+        start = max(0, s - 12)
+        while hi < len(matches) and matches[hi][1] <= start + width:  # ends sorted: a run from ``lo``
+            term = matches[hi][2]
+            inside[term] = inside.get(term, 0) + 1
+            if inside[term] == 1:
+                score += weights.get(term, 1.0)
+            hi += 1
+        while lo < hi and matches[lo][0] < start:
+            term = matches[lo][2]
+            inside[term] -= 1
+            if inside[term] == 0:
+                score -= weights.get(term, 1.0)
+            lo += 1
+        if score > best_score + 1e-9:  # the first of equal windows, whatever the order of the sums
+            best_start, best_score = start, score
+    return best_start
+
+
 def make_snippet(text: str, terms: Sequence[str] | Mapping[str, float], width: int = DEFAULT_WIDTH) -> Snippet:
     """The window of about ``width`` characters that covers the most (weighted, distinct) query terms.
 
@@ -99,19 +128,7 @@ def make_snippet(text: str, terms: Sequence[str] | Mapping[str, float], width: i
     matches = find_matches(flat, weights)
     if len(flat) <= width:
         return Snippet(flat, tuple((s, e) for s, e, _ in matches))
-    best_start, best_score = 0, -1.0
-    starts = [m[0] for m in matches]
-    for s, _e, _t in matches or [(0, 0, "")]:
-        start = max(0, s - 12)
-        seen: dict[str, float] = {}
-        for ms, me, term in matches[bisect_left(starts, start):]:  # matches are sorted by position
-            if ms >= start + width:
-                break
-            if me <= start + width:
-                seen[term] = weights.get(term, 1.0)
-        score = sum(seen.values())
-        if score > best_score:
-            best_start, best_score = start, score
+    best_start = _best_window(matches, weights, width)
     # snap back to the start of the sentence if it is near
     for i in range(best_start, max(-1, best_start - 24), -1):
         if i == 0:

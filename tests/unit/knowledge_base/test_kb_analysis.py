@@ -1,6 +1,10 @@
 """Analysis: normalisation, jieba search-mode tokens, stopwords, the synonym table."""
 
+from pathlib import Path
+
+from classifier import read_corpus
 from knowledge_base.analysis import (
+    SynonymRule,
     analyze,
     default_synonyms,
     expand_query,
@@ -9,6 +13,8 @@ from knowledge_base.analysis import (
     stopwords,
     user_terms,
 )
+
+CORPUS = Path(__file__).resolve().parents[3] / "classifier" / "corpus"
 
 
 def test_full_width_to_half_width_and_lower_case():
@@ -81,3 +87,22 @@ def test_examples_from_the_brief():
 def test_particle_le_does_not_block_a_match():
     assert any("走丢" in phrase for _, phrase in matched_rules("孩子走丢两天了"))
     assert "走失" in dict(expand_query("孩子走丢了"))
+
+
+def test_matched_rules_finds_what_a_search_for_every_phrase_finds():
+    """The phrase index gives, for every corpus text, exactly the rules (in table order) and the first phrase of
+    each that one substring search per phrase of the table gives."""
+    def plain(text: str) -> list[tuple[SynonymRule, str]]:
+        bare = normalize(text).replace("了", "")
+        return [(rule, next(p for p in rule.phrases if p.replace("了", "") in bare)) for rule in default_synonyms()
+                if any(p.replace("了", "") in bare for p in rule.phrases)]
+
+    texts = [li.item.text for li in read_corpus([CORPUS]).items][:3000]
+    texts += ["", "了", "孩子走丢了两天", "爸妈出去挣钱了，孩子跟奶奶"]
+    matched = 0
+    for text in texts:
+        assert matched_rules(text) == plain(text), text
+        matched += bool(plain(text))
+    assert matched > 1000  # the table does match most corpus texts
+    short = (SynonymRule(("了", "a"), ("x",)), SynonymRule(("走丢了", "走丢"), ("走失",)))
+    assert [p for _, p in matched_rules("孩子走丢a", short)] == ["了", "走丢了"]

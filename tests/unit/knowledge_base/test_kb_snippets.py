@@ -36,3 +36,30 @@ def test_markdown_is_flattened_for_snippets():
     md = "# 标题\n\n## 答复口径\n\n- 第一点（`jilin-action-plan-2024#二(一)`）\n- 第二点"
     assert display_text(md) == "第一点 第二点"
     assert find_matches("孩子", ["孩子", "孩"]) == [(0, 2, "孩子")]
+
+
+def _window_by_search(matches, weights, width):  # noqa: ANN001, ANN202 - the plain search the two pointers replace
+    best_start, best_score = 0, -1.0
+    for s, _e, _t in matches or [(0, 0, "")]:
+        start = max(0, s - 12)
+        seen = {t: weights.get(t, 1.0) for ms, me, t in matches if ms >= start and me <= start + width}
+        if sum(seen.values()) > best_score + 1e-9:
+            best_start, best_score = start, sum(seen.values())
+    return best_start
+
+
+def test_the_window_is_the_one_a_search_of_every_window_finds():
+    """Random texts over a small alphabet (many overlapping candidates, repeated terms, narrow windows) and
+    random weights: the two-pointer window equals the plain search's, start for start."""
+    import random
+
+    from knowledge_base.snippets import _best_window
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice("甲乙丙丁戊。") for _ in range(rng.randint(0, 160)))
+        terms = {"".join(rng.choice("甲乙丙丁戊") for _ in range(rng.randint(1, 4))): rng.choice([1.0, 0.5, 2.25])
+                 for _ in range(rng.randint(1, 6))}
+        width = rng.choice([8, 20, 96])
+        matches = find_matches(text, terms)
+        assert _best_window(matches, terms, width) == _window_by_search(matches, terms, width), (text, terms)

@@ -268,7 +268,7 @@ def _overdue_leads(session: Session, as_of: datetime) -> tuple[int, list[dict[st
 def build_report(session: Session, period: Period, taxonomy: Taxonomy, *, now: datetime) -> dict[str, Any]:
     """The figures of one period, judged as of NOW or the period's end, whichever is earlier."""
     as_of = min(now, period.end)
-    leads = lead_rules.lead_figures(session, SYSTEM, period.start, as_of, until=period.end)
+    leads = lead_rules.lead_figures(session, SYSTEM, period.start, as_of, until=period.end, listed=0)
     overdue_tickets, listed_tickets = _overdue_tickets(session, as_of, taxonomy)
     overdue_leads, listed_leads = _overdue_leads(session, as_of)
     last_day = (period.end.astimezone(SHANGHAI) - timedelta(days=1)).date()

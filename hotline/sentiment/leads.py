@@ -284,15 +284,15 @@ def open_leads_for_unit(session: Session, actor: Actor) -> list[Lead]:
     return list(session.scalars(stmt))
 
 
-#: the dashboard's and the bulletin's overdue leads: the most overdue this many, and the count of all of them
-OVERDUE_LISTED = 100
+#: the dashboard's overdue leads: the most overdue this many (as its overdue tickets), and the count of all
+OVERDUE_LISTED = 20
 
 
 def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime, *,
-                 until: datetime | None = None) -> dict[str, Any]:
+                 until: datetime | None = None, listed: int = OVERDUE_LISTED) -> dict[str, Any]:
     """For the dashboard: leads opened since SINCE (and before UNTIL, for a closed period such as a
     bulletin's month) by status, how many the unit reported on time and with which verdict, and the overdue
-    leads (the ``OVERDUE_LISTED`` most overdue, and how many there are)."""
+    leads (the ``listed`` most overdue, and how many there are)."""
     opened = visible_leads(actor).where(Lead.opened_at >= since)
     if until is not None:
         opened = opened.where(Lead.opened_at < until)
@@ -311,11 +311,11 @@ def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime,
         reported += int(n_reported or 0)
         on_time += int(n_on_time or 0)
     late = visible_leads(actor).where(overdue_condition(now))
-    overdue = list(session.scalars(late.order_by(Lead.due_at).limit(OVERDUE_LISTED)))
+    overdue = list(session.scalars(late.order_by(Lead.due_at).limit(listed))) if listed else []
     return {"by_status": {s: counts.get(s, 0) for s in STATUS_NAMES_ZH}, "total": sum(counts.values()),
             "reported": reported, "on_time": on_time,
             "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue": overdue,
-            "overdue_count": len(overdue) if len(overdue) < OVERDUE_LISTED
+            "overdue_count": len(overdue) if len(overdue) < listed
             else session.scalar(late.with_only_columns(func.count()))}
 
 

@@ -16,11 +16,11 @@ Fixed windows: a client may spend its limit at the end of one window and again a
 Per-request limits (:meth:`Limiter.hit`) are counted in leases: a process claims a block of
 :func:`lease_size` numbers of the window's count in one write and hands them out one per request, so the
 shared store is written once per block, not once per request. Every number is handed out once, so the limit
-is never exceeded however many processes share it; numbers a process claimed but did not use by the window's
-end are lost (and a lease's rest when two of its threads claim at once), so with N processes a client may be refused up to N × (block − 1) requests early (with the
-default 120 per minute, block 4: 3 per process). Once a process has seen a number past the limit it refuses
-that key until the window ends without writing at all. Failure-counted limits (logins) stay exact, one write
-per failure.
+is never exceeded however many processes share it. Numbers a process claimed but did not use by the window's
+end are lost (as is a lease's rest when two of its threads claim at once), so with N processes a client may be
+refused up to N × (block − 1) requests early (with the default 120 per minute, block 4: 3 per process). Once a
+process has seen a number past the limit it refuses that key until the window ends without writing at all.
+Failure-counted limits (logins) stay exact, one write per failure.
 """
 
 from __future__ import annotations

@@ -255,14 +255,13 @@ def _overdue_tickets(session: Session, as_of: datetime, taxonomy: Taxonomy) -> t
     return total, listed
 
 
-def _overdue_leads(session: Session, as_of: datetime) -> tuple[int, list[dict[str, Any]]]:
+def _overdue_leads(session: Session, as_of: datetime) -> list[dict[str, Any]]:
+    """The most overdue leads (``lead_figures`` counts them all)."""
     late = lead_rules.visible_leads(SYSTEM).where(lead_rules.overdue_condition(as_of))
-    total = session.scalar(late.with_only_columns(func.count())) or 0
     stmt = late.options(selectinload(Lead.event)).order_by(Lead.due_at).limit(OVERDUE_LIST_LIMIT)
-    listed = [{"number": lead.number, "risk": lead.risk, "prefecture": lead.event.prefecture,
-               "county": lead.event.county, "unit": lead.unit.name, "due": iso_local(lead.due_at),
-               "supervised": lead.supervision_count} for lead in session.scalars(stmt)]
-    return total, listed
+    return [{"number": lead.number, "risk": lead.risk, "prefecture": lead.event.prefecture,
+             "county": lead.event.county, "unit": lead.unit.name, "due": iso_local(lead.due_at),
+             "supervised": lead.supervision_count} for lead in session.scalars(stmt)]
 
 
 def build_report(session: Session, period: Period, taxonomy: Taxonomy, *, now: datetime) -> dict[str, Any]:
@@ -270,7 +269,7 @@ def build_report(session: Session, period: Period, taxonomy: Taxonomy, *, now: d
     as_of = min(now, period.end)
     leads = lead_rules.lead_figures(session, SYSTEM, period.start, as_of, until=period.end, listed=0)
     overdue_tickets, listed_tickets = _overdue_tickets(session, as_of, taxonomy)
-    overdue_leads, listed_leads = _overdue_leads(session, as_of)
+    listed_leads = _overdue_leads(session, as_of)
     last_day = (period.end.astimezone(SHANGHAI) - timedelta(days=1)).date()
     data: dict[str, Any] = {
         "kind": period.kind, "period": period.code, "title": period.title,
@@ -282,7 +281,7 @@ def build_report(session: Session, period: Period, taxonomy: Taxonomy, *, now: d
         "units": _unit_rows(session, period, as_of),
         "leads": {k: v for k, v in leads.items() if k != "overdue"},
         "supervision": _supervision(session, period),
-        "overdue": {"tickets": overdue_tickets, "leads": overdue_leads, "ticket_list": listed_tickets,
+        "overdue": {"tickets": overdue_tickets, "leads": leads["overdue_count"] or 0, "ticket_list": listed_tickets,
                     "lead_list": listed_leads},
     }
     if period.kind == "annual":

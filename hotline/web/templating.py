@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
 from markupsafe import Markup, escape
 
 from hotline.accounts.models import ROLE_NAMES_ZH, Role
+from hotline.reports.dashboard import UnitFigures
 from hotline.scheduling.alerts import flags
 from hotline.sentiment import leads
 from hotline.sentiment.desk import RISK_NAMES
@@ -97,6 +99,32 @@ class TicketRows:
                 f'<td>{summary}</td></tr>')
 
 
+def _percent(part: int, whole: int) -> str:
+    rate = UnitFigures.rate(part, whole)
+    return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def unit_rows(units: Iterable[UnitFigures]) -> Markup:
+    """Rows of the dashboard's per-unit table (up to 50 units): on-time sign and resolve rates, satisfaction."""
+    escaped = "".join(
+        f"<tr><td>{_escaped(u.unit)}</td><td>{u.dispatched}</td>"
+        f"<td>{_percent(u.signed_on_time, u.sign_due)}</td><td>{_percent(u.resolved_on_time, u.resolve_due)}</td>"
+        f"<td>{_percent(u.satisfied, u.rated)}</td></tr>" for u in units)
+    return Markup(escaped)  # noqa: S704 - the unit's name is escaped, the rest are numbers
+
+
+def _chart_data(categories: Mapping[str, str]) -> Callable[[Mapping[str, Any]], dict[str, list]]:
+    """The dashboard's charts as JSON values: volume by category, place and day, and the category names."""
+    codes = sorted(categories)
+    names = [categories[c] for c in codes]
+
+    def chart_data(data: Mapping[str, Any]) -> dict[str, list]:
+        series = {key: [list(row) for row in data[f"by_{key}"]] for key in ("category", "prefecture", "day")}
+        return {**series, "names": names, "codes": codes}
+
+    return chart_data
+
+
 @lru_cache(maxsize=4096)
 def _escaped(value: str) -> str:
     """Escaped text of the few thousand values rows repeat (places, unit names)."""
@@ -108,6 +136,7 @@ def register_template_globals(app: Flask) -> None:
     runtime = app.extensions["hotline"]
     badges: dict[str | None, Markup] = {code: _badge(code, name) for code, name in runtime.taxonomy.urgency.items()}
     status_names = {s.value: n for s, n in lifecycle.STATUS_NAMES_ZH.items()}
+    category_names = {c: v.name for c, v in runtime.taxonomy.categories.items()}
     app.jinja_env.globals.update(
         taxonomy=runtime.taxonomy,
         channels=CHANNELS,
@@ -128,7 +157,9 @@ def register_template_globals(app: Flask) -> None:
         # Python, not macros: they are called once per row of long lists
         urgency_badge=lambda code: badges.get(code, ""),
         countdown=countdown,
-        ticket_rows=TicketRows(badges, {c: v.name for c, v in runtime.taxonomy.categories.items()}, status_names),
+        ticket_rows=TicketRows(badges, category_names, status_names),
+        unit_rows=unit_rows,
+        chart_data=_chart_data(category_names),
         alert_flags=flags,
         clock_titles=clocks.CLOCK_TITLES,
         utcnow=utcnow,

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 
 from openpyxl import load_workbook
@@ -9,6 +10,8 @@ from sqlalchemy import select
 from tests_support import ACCOUNT_EVENTS
 
 from hotline.accounts.models import AuditEntry
+from hotline.reports.dashboard import UnitFigures
+from hotline.web.templating import unit_rows
 
 UNIT = "civil_affairs:长春市/农安县"
 CALL = {"caller_name": "王小红", "caller_phone": "13812341234", "address": "农安县某镇幸福村3组5号",
@@ -23,9 +26,21 @@ def test_dashboard_counts_and_unit_rates(login):
     desk.post("/console/new", {**CALL, "category": "medical", "kind": "help", "decision": "save"})
     page = login("supervisor").get("/console/dashboard").get_data(as_text=True)
     assert re.search(r"<b>3</b>工单总量", page)
-    assert "长春市农安县民政局" in page
+    # two dispatched, neither signed nor past its sign deadline: no rate is fair yet
+    assert "<tr><td>长春市农安县民政局</td><td>2</td><td>—</td><td>—</td><td>—</td></tr>" in page
+    charts = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page, re.S)[1])
+    assert charts["category"] == [["guardianship", 2], ["medical", 1]] and charts["prefecture"] == [["长春市", 3]]
+    assert charts["codes"] == sorted(charts["codes"]) and len(charts["codes"]) == len(charts["names"]) == 17
+    assert charts["names"][charts["codes"].index("guardianship")] == "监护缺失与监护侵害"
     assert 'src="/static/vendor/chart.umd.min.js"' in page  # served locally, no CDN
     assert "http://" not in page.replace("http://localhost", "") and "https://" not in page
+
+
+def test_unit_rows_show_rates_only_where_they_are_fair_and_escape_names():
+    rows = str(unit_rows([UnitFigures("<b>某局</b>", 4, signed_on_time=3, sign_due=4, resolved_on_time=0, resolve_due=0,
+                                      satisfied=1, rated=3), UnitFigures("乙局", 1, 1, 1, 1, 1, 0, 0)]))
+    assert rows == ("<tr><td>&lt;b&gt;某局&lt;/b&gt;</td><td>4</td><td>75%</td><td>—</td><td>33%</td></tr>"
+                    "<tr><td>乙局</td><td>1</td><td>100%</td><td>100%</td><td>—</td></tr>")
 
 
 def test_dashboard_empty_state(login):

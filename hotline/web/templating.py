@@ -125,6 +125,20 @@ def _chart_data(categories: Mapping[str, str]) -> Callable[[Mapping[str, Any]], 
     return chart_data
 
 
+def _filter_options(sets: Mapping[str, Mapping[str, str]]) -> Callable[[str, str | None], Markup]:
+    """``filter_options(set, selected)``: the ``<option>``s of a filter form's closed set (statuses, categories,
+    urgency levels, prefectures), escaped once here rather than on every page."""
+    escaped = {name: [(code, str(escape(code)), str(escape(label))) for code, label in choices.items()]
+               for name, choices in sets.items()}
+
+    def filter_options(name: str, selected: str | None) -> Markup:
+        html = "".join(f'<option value="{value}"{" selected" if code == selected else ""}>{label}</option>'
+                       for code, value, label in escaped[name])
+        return Markup(html)  # noqa: S704 - escaped above
+
+    return filter_options
+
+
 @lru_cache(maxsize=4096)
 def _escaped(value: str) -> str:
     """Escaped text of the few thousand values rows repeat (places, unit names)."""
@@ -160,6 +174,9 @@ def register_template_globals(app: Flask) -> None:
         ticket_rows=TicketRows(badges, category_names, status_names),
         unit_rows=unit_rows,
         chart_data=_chart_data(category_names),
+        filter_options=_filter_options({"status": status_names, "category": category_names,
+                                        "urgency": runtime.taxonomy.urgency,
+                                        "prefecture": {p: p for p in runtime.taxonomy.regions}}),
         alert_flags=flags,
         clock_titles=clocks.CLOCK_TITLES,
         utcnow=utcnow,

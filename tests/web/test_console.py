@@ -193,8 +193,11 @@ def test_queue_filters_and_saved_views(login):
     desk.post("/console/new", {**CALL, "decision": "dispatch"})
     desk.post("/console/new", {**CALL, "category": "medical", "kind": "help", "decision": "save"})
     dispatcher = login("dispatcher")
-    page = dispatcher.get("/console/queue?category=medical").get_data(as_text=True)
+    page = dispatcher.get("/console/queue?category=medical&prefecture=长春市").get_data(as_text=True)
     assert "共 1 张" in page
+    # the form keeps the filters chosen, and only them
+    assert '<option value="medical" selected>医疗救助与儿童健康</option>' in page and '<option value="长春市" selected>' in page
+    assert page.count(" selected>") == 2
     assert "共 0 张" in dispatcher.get("/console/queue?overdue=true").get_data(as_text=True)
     bad = dispatcher.get("/console/queue?status=lost")
     assert bad.status_code == 422 and "状态（status）取值“lost”无效" in bad.get_data(as_text=True)

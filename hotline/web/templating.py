@@ -128,13 +128,14 @@ def _chart_data(categories: Mapping[str, str]) -> Callable[[Mapping[str, Any]], 
 def _filter_options(sets: Mapping[str, Mapping[str, str]]) -> Callable[[str, str | None], Markup]:
     """``filter_options(set, selected)``: the ``<option>``s of a filter form's closed set (statuses, categories,
     urgency levels, prefectures), escaped once here rather than on every page."""
-    escaped = {name: [(code, str(escape(code)), str(escape(label))) for code, label in choices.items()]
-               for name, choices in sets.items()}
+    # per set: (code, the code escaped, the label escaped)
+    choices = {name: [(code, str(escape(code)), str(escape(label))) for code, label in labels.items()]
+               for name, labels in sets.items()}
 
     def filter_options(name: str, selected: str | None) -> Markup:
-        html = "".join(f'<option value="{value}"{" selected" if code == selected else ""}>{label}</option>'
-                       for code, value, label in escaped[name])
-        return Markup(html)  # noqa: S704 - escaped above
+        escaped = "".join(f'<option value="{value}"{" selected" if code == selected else ""}>{label}</option>'
+                          for code, value, label in choices[name])
+        return Markup(escaped)  # noqa: S704 - every part escaped above
 
     return filter_options
 

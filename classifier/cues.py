@@ -20,9 +20,13 @@ A match is discarded when
 * or, for missing / online contact, the text then says the child is back ("已经找到了", "回家了"),
 * "不是" a few characters before it ("不是孩子走丢了"), a sentence opening with a worry ("会不会…"),
   a resolved scare ("问清楚了"), the suspect in custody ("已经被抓了"), a game ("不是真的"), news,
+* the sentence before it tells a dream, a film or the news ("梦见他爸拿棒子追他，喊别打了"), the caller
+  corrects a fright ("我以为她割腕了…一看是红笔画的"), a "missing" child is a pet, a threat is set for a later
+  day ("开学了接着收拾你"),
 * or the text opens as a consultation ("我想问问") and the cue's sentence has no event now.
 Specs with ``evidence`` need it somewhere in the text, outside a worry or a negation (a handover needs an
-injury and a disclosure or suspicion; a recurrence tonight needs signs of sexual abuse).
+injury and a disclosure or suspicion; a recurrence tonight, or a child still with the suspect every day, needs
+signs of sexual abuse).
 
 Families marked ``needs_now`` also need a present-time marker in the same sentence (正在, 刚才, 还在,
 今晚, "现在在…", "快来人", "打了110" …; for a child left alone also a duration such as "两天了", "天都
@@ -67,7 +71,7 @@ _PAST = re.compile(
 )
 _HYPO_WORDS = (
     r"担心|会不会|万一|防止|预防|以防|防范|防拐|防溺水|宣传|讲座|培训|知识|演练|提醒|是否|有没有可能|想了解|咨询|问一下|"
-    r"请问|想问|怎么预防|建议|做梦|噩梦|打个比方|比如|听说|据说|传言|谣言|真的假的|新闻|报道|网上说|网上看|电视上"
+    r"请问|想问|怎么预防|建议|做梦|噩梦|梦见|梦到|梦里|打个比方|比如|听说|据说|传言|谣言|真的假的|新闻|报道|网上说|网上看|电视上"
 )
 _HYPO = re.compile(_HYPO_WORDS + r"|如果|要是|假如|假设|怕")
 _HYPO_SELF_HARM = re.compile(_HYPO_WORDS)  # "妈我要是没了你别难过" is intent, not a hypothesis
@@ -75,6 +79,8 @@ _HYPO_HEARSAY = re.compile(_HYPO_WORDS.replace("听说|据说|", "") + r"|如果
 _HABIT = re.compile(r"常年|长期|经常|平时|天天|老是|总是|每天|每回|每次|三天两头|[0-9一二三四五六七八九十几]+回了?|好几回")
 _STRONG_NOW = re.compile(r"正在|还在|刚才|刚刚|此刻|这会儿")
 _FUTURE = re.compile(r"明天|后天|下礼拜|下周|下个月|过几天|月底|以后|将来")
+#: a threat set for a later day ("开学了接着收拾你") is a continuing risk, not a danger tonight
+_LATER_DAY = re.compile(r"开学|下礼拜|下周|下个月|过几天|过些天|过年|月底|放完假|假期结束")
 _CONSULT = re.compile(r"想问|咨询|请问|政策|怎么申请|如何申请|能不能办|补办|有没有.{0,6}(托管|地方|机构)|犯法|违法|合法|规定")
 _OPENING_VETO = re.compile(r"^\s*(建议|我建议|咨询|想咨询|我想咨询|想问|我想问|请问)")
 _NEG_GAP = re.compile(r"(不是|并不是|并非)[^,，。!?！？;；\n]{0,4}$")  # "不是孩子走丢了"
@@ -122,6 +128,10 @@ _SEXUAL_SIGNS = re.compile(
     r"(下面|下身|私处|隐私|那个地方|那块|肛门|屁股|大腿根)" + _NC + r"{0,6}(疼|痛|红|肿|伤|流血|出血|撕裂)|"
     r"怀孕|怀上|有了身孕|好像有了|没来(那个|例假|月经|大姨妈)|摸(我|她|他)|亲(我|她)|脱" + _NC + r"{0,3}裤子|"
     r"性侵|猥亵|强奸|糟蹋|祸害|不许" + _NC + r"{0,6}(说|告诉)|不让" + _NC + r"{0,4}说|别告诉|要是告诉|不能告诉")
+#: signs a carer or doctor finds that point to sexual abuse (mandatory-reporting opinion 第四条（一）（二）)
+_SIGNS_FOUND = re.compile(
+    _SEXUAL_SIGNS.pattern + r"|撕裂|(尿尿|小便|解手)" + _NC + r"{0,2}(疼|痛)|"
+    r"肚子" + _NC + r"{0,4}(大了|起来了|鼓起来|显怀)")
 _FOOD = re.compile(r"吃|饭|食堂|午餐|早餐|晚餐|配餐|零食|牛奶|喝(了|的)")
 _BEGGING = re.compile(r"要钱|讨钱|乞讨|要饭|讨饭|行乞|作揖|磕头|卖花|讨要")
 _NEWBORN = re.compile(r"刚生|生了(个|一个)|生完|包被|襁褓|新生儿|产房|妇产科|月子|抱孩子|抱走")
@@ -133,6 +143,12 @@ _CUSTODY_FAMILIES = frozenset({"sexual_abuse", "hurt", "threat", "dv", "dv_dange
 _GAME = re.compile(r"闹着玩|开玩笑|玩游戏|打游戏|游戏里|过家家|不是真的|抓小偷|捉迷藏|课间玩")
 _GAME_FAMILIES = frozenset({"threat", "bound", "confined", "hurt"})
 _SENTENCE_HYPO = re.compile(r"\s*(万一|如果|要是|假如|假设|会不会|有没有可能)")
+#: a fright the caller corrects ("我以为她割腕了，…一看是拿红笔画的")
+_MISTAKEN = re.compile(r"以为")
+_CORRECTED = re.compile(r"一看是|原来是|原来|结果是|其实是|才知道|后来(说|发现|才)")
+_TOLD_STORY = re.compile(r"梦见|梦到|做梦|噩梦|新闻|刷到|电视上|电视里|电影|网上看到|网上说|报道")
+#: a lost pet ("俺家宝宝丢了…它才两岁，泰迪") is not a missing child
+_LOST_PET = re.compile(r"寻狗|寻猫|泰迪|金毛|柯基|哈士奇|比熊|博美|宠物|狗绳|猫粮|狗粮")
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,7 @@ CUES: tuple[CueSpec, ...] = (
         r"人贩子|拐卖|被拐|拐走|偷孩子|卖孩子|抱走|哄.{0,10}跟(他|她|我)走|不认识(他|她|那个|这个)|"
         + _CHILD + r".{0,4}被.{0,6}(带走|领走|拽走|拉上车)"), needs_now=True, duration_counts=True),
     CueSpec("trafficking", re.compile(r"(想|要)把.{0,4}(孩子|小孩|孩儿|女孩|男孩)(抱走|带走|拉走|领走)|往.{0,4}车(里|上)(塞|拽)|哄上.{0,4}车")),
-    CueSpec("hurt", re.compile(r"(正在|还在|又在|往死里|在里头|围着.{0,6})(打|揍|抽|踢|掐)(?!官司|工|电话|听|针|游戏|车|扫|麻将|包|印|卡|款|算|扰|球|毽)|又打(?!电话|工|了一遍|了一次|了个电话|过去|球)|别打了|喊.{0,2}救命")),
+    CueSpec("hurt", re.compile(r"(正在|还在|又在|往死里|在里头|围着.{0,6})(打|揍|抽|踢|掐)(?!官司|工|电话|听|针|游戏|车|扫|麻将|包|印|卡|款|算|扰|球|毽)|又打(?!电话|工|了一遍|了一次|了个电话|过去|球|不得)|别打了|喊.{0,2}救命")),
     CueSpec("hurt", re.compile(
         r"打(孩子|他|她|我|得)(?!官司|工|电话|听|针|游戏|车|扫|麻将|包|印|卡|款|算|扰)|踹倒|用脚踩|按(在)?地上|烟头烫|燎.{0,2}头发|堵在|往车上拽|开房|一直在蹭|被控制|拿着?(刀|棍|棒|皮带|鞭|酒瓶|擀面杖|砖头)|掐着|掐.{0,2}脖子|扇.{0,6}耳光|拽着.{0,4}头发|"
         r"(头|嘴|鼻子|身上|胳膊|脸)(上)?(都)?(流血|出血)|满(脸|头)是血|血道子|血肿|砸门|砸东西|往楼下推|扔下去|"
@@ -241,7 +257,8 @@ CUES: tuple[CueSpec, ...] = (
     CueSpec("bought", re.compile(
         r"(买来|买回来|花钱买|收买)的?(孩子|小孩|男孩|女孩|闺女|儿子|婴儿|娃)|(花|用)了?.{0,8}(万|块|钱)买了?(个|一个)?(孩子|小孩|男孩|女孩|婴儿|娃)|"
         r"(孩子|小孩|婴儿|男孩|女孩|娃).{0,6}(来路不明|来历不明)|(来路不明|来历不明)的(孩子|小孩|婴儿|男孩|女孩|娃)|"
-        r"(突然|忽然)多了(个|一个)" + _NC + r"{0,6}(孩子|小孩|婴儿|男孩|女孩|娃)"),
+        r"(突然|忽然)多了(个|一个)" + _NC + r"{0,6}(孩子|小孩|婴儿|男孩|女孩|娃)|"
+        r"(不是|并非)" + _NC + r"{0,8}(亲生|生)的[,，]?" + _NC + r"{0,12}买(的|来的|回来的)"),
         strict_past=True, veto=re.compile(r"亲生父母|认亲|领养手续|收养手续|电视|新闻|电视剧|视频")),
     # 第四条（八）: a child organised to beg
     CueSpec("begging", re.compile(
@@ -264,7 +281,7 @@ CUES: tuple[CueSpec, ...] = (
         r"(被|把|将)[^，。！？,]{0,8}?(绑|捆|拴|铐)(在|着|起来|住|上)|(绑|捆|拴)(在)?(椅子|床|凳子|树|柱子|暖气|桌腿|门)|"
         r"五花大绑|铁链(子)?.{0,2}(拴|锁|绑)|绑架"),
         habit_veto=True, strict_past=True,
-        veto=re.compile(r"头发|辫子|鞋带|绷带|安全带|行李|箱子|袋子|气球|围巾|电动车|自行车|新闻|电视|视频|电影|" + _PETS)),
+        veto=re.compile(r"头发|辫子|鞋带|绷带|安全带|餐椅|宝宝椅|儿童椅|座椅|行李|箱子|袋子|气球|围巾|电动车|自行车|新闻|电视|视频|电影|" + _PETS)),
     CueSpec("maimed", re.compile(
         r"(用|拿)(开水|热水|烙铁|火钳|烟头|打火机)(烫|浇|泼|烧|燎)|(往|朝).{0,4}(身上|脸上|手上|头上)(泼|浇)(开水|热水)|(用|拿)(针|锥子|剪刀|刀)(扎|戳|刺|剪|割|划)(他|她|孩子|小孩|娃|我)|"
         r"(让|被|叫)" + _NC + r"{0,6}(拿|用)(烟头|开水|热水|烙铁|打火机|火钳|熨斗)|泼(硫酸|开水|汽油)|剁(了)?(手|手指)|(烫|烧)(伤|得)(了)?.{0,4}(一片|满身|好几处|全身)"),
@@ -297,6 +314,13 @@ CUES: tuple[CueSpec, ...] = (
         r"((上|来|去|住|睡|陪|过去|过来)" + _NC + r"{0,4}(屋|房|家|床|被窝|一块|一起|睡|住)|过来(?!" + _NC + r")|来找(我|她|他))|"
         r"(今晚|今天晚上|今儿晚上|晚上|明天|这几天)" + _NS + r"{0,16}就(剩)?(他|她|我|孩子)(跟|和)" + _NC + r"{0,8}(俩人|两个人|俩|在家|单独)"),
         evidence=(_SEXUAL_SIGNS,)),
+    # 第四条（一）（二） told as discovered signs while the child is still with the suspect every day
+    # ("还天天往那家跑", "天天跟他一个屋"): here the habit is the danger, so no time word is needed
+    CueSpec("sexual_abuse", re.compile(
+        r"(还|仍|仍然|照样|照旧|天天|每天)" + _NC + r"{0,4}(往|去|上)" + _NC + r"{0,4}(家|屋|那儿|那里)(跑|去|玩|待)?|"
+        r"(跟|和)(他|她|那人|那个人|那老头|那男的|继父|后爹|闺女|孩子|女儿)(?:(?!不|没)" + _NC + r"){0,3}"
+        r"(一个屋|一间屋|一铺炕|一个炕|一张床|一个被窝|一块睡|一起睡|一块住|住一块|单独在家|俩人在家)"),
+        evidence=(_SIGNS_FOUND,)),
     # a minor promised in marriage and about to be handed over; a child priced and about to be taken
     CueSpec("sold", re.compile(
         r"(定亲|定了亲|订亲|订婚|订了婚|许给|嫁给|说给)" + _NS + r"{0,16}(明天|明儿|后天|今晚|马上|过几天|这两天|就要)" + _NS + r"{0,6}"
@@ -308,12 +332,12 @@ CUES: tuple[CueSpec, ...] = (
         r"[0-9一二三四五六七八九十两几]+(万|千)(块)?" + _NC + r"{0,8}(抱走|领走|抱孩子|带走孩子)"),
         strict_past=True, requires=_NEWBORN,
         veto=re.compile(r"新闻|电视|视频|电影|小说|房子|房价|二手|车价|月子中心|月嫂|费|补贴|保险|奶粉")),
-    CueSpec("bought", re.compile(r"花了?[0-9一二三四五六七八九十两几]+(万|千)"), strict_past=True,
+    CueSpec("bought", re.compile(r"花了?[0-9一二三四五六七八九十两几]+(来|多)?(万|千)"), strict_past=True,
             requires=re.compile(r"多了(个|一个)|(跟|和)" + _NC + r"{0,6}不像|来路不明|来历不明|抱来|抱回来|突然有了"),
             veto=re.compile(r"亲生父母|认亲|领养手续|收养手续|电视|新闻|电视剧|视频|看病|手术|治疗|住院")),
     # a begging child under control: a quota with a punishment, watchers, a baby that does not wake up
     CueSpec("begging", re.compile(
-        r"要不(够|到|着)" + _NC + r"{0,8}(就|回去)" + _NC + r"{0,6}(不让|不给|挨打|打|没饭|揍)|"
+        r"(要不|不要)(够|到|着)" + _NC + r"{0,8}(就|回去)?" + _NC + r"{0,6}(不让|不给|挨打|打|没饭|揍)|"
         r"(一整天|一天|一上午|一下午|半天|好几个小时)" + _NS + r"{0,8}(都)?(没醒|不醒|没动|一动不动)|"
         r"(他们|那人|那些人|大人|有人)(在)?(看着|盯着|在看|看呢)"),
         requires=_BEGGING, veto=re.compile(r"以前|小时候|纪录片|电视|新闻|视频")),
@@ -628,7 +652,11 @@ def find_emergency_cues(text: str) -> list[Cue]:
                 continue
             s0, s1 = _bounds(text, m.start(), _SENTENCE)
             sentence = text[s0:s1]
-            if _SENTENCE_HYPO.match(sentence):
+            if _SENTENCE_HYPO.match(sentence) or _TOLD_STORY.search(text[s0 : m.start()]):
+                continue
+            if _MISTAKEN.search(text[c0 : m.end()]) and _CORRECTED.search(text[m.end() : m.end() + 40]):
+                continue
+            if spec.family == "missing" and _LOST_PET.search(text):
                 continue
             if opening and not (_OPENING_RESCUE.search(sentence) if s0 > 0 else c0 > 0 and _LATER_NOW.search(_later(text, c0, c1))):
                 continue  # "我想问问……": only a later sentence / clause with an event now counts
@@ -639,6 +667,8 @@ def find_emergency_cues(text: str) -> list[Cue]:
             if spec.requires is not None and not spec.requires.search(_window(text, m.start())):
                 continue
             if spec.habit_veto and _HABIT.search(clause) and not _STRONG_NOW.search(clause):
+                continue
+            if spec.family == "threat" and _LATER_DAY.search(clause) and not _STRONG_NOW.search(clause):
                 continue
             if spec.needs_now:
                 if spec.family in ("alone", "hurt", "missing") and _HABIT.search(clause) and not _STRONG_NOW.search(clause):

@@ -71,7 +71,7 @@ _PAST = re.compile(
 )
 _HYPO_WORDS = (
     r"担心|会不会|万一|防止|预防|以防|防范|防拐|防溺水|宣传|讲座|培训|知识|演练|提醒|是否|有没有可能|想了解|咨询|问一下|"
-    r"请问|想问|怎么预防|建议|做梦|噩梦|梦见|梦到|梦里|打个比方|比如|听说|据说|传言|谣言|真的假的|新闻|报道|网上说|网上看|电视上"
+    r"请问|想问|怎么预防|建议|做梦|噩梦|打个比方|比如|听说|据说|传言|谣言|真的假的|新闻|报道|网上说|网上看|电视上"
 )
 _HYPO = re.compile(_HYPO_WORDS + r"|如果|要是|假如|假设|怕")
 _HYPO_SELF_HARM = re.compile(_HYPO_WORDS)  # "妈我要是没了你别难过" is intent, not a hypothesis
@@ -146,6 +146,7 @@ _SENTENCE_HYPO = re.compile(r"\s*(万一|如果|要是|假如|假设|会不会|�
 #: a fright the caller corrects ("我以为她割腕了，…一看是拿红笔画的")
 _MISTAKEN = re.compile(r"以为")
 _CORRECTED = re.compile(r"一看是|原来是|原来|结果是|其实是|才知道|后来(说|发现|才)")
+#: a sentence that tells a dream, a film or the news: what follows in it is not happening here
 _TOLD_STORY = re.compile(r"梦见|梦到|做梦|噩梦|新闻|刷到|电视上|电视里|电影|网上看到|网上说|报道")
 #: a lost pet ("俺家宝宝丢了…它才两岁，泰迪") is not a missing child
 _LOST_PET = re.compile(r"寻狗|寻猫|泰迪|金毛|柯基|哈士奇|比熊|博美|宠物|狗绳|猫粮|狗粮")

@@ -3,16 +3,17 @@ revoked with a clear code, ``last_used_at`` refreshed at most once a minute, and
 revocation and use in the audit trail."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from hotline.accounts.models import ApiToken, AuditEntry
 from hotline.accounts.tokens import issue_token
 from hotline.cli import given, main
-from hotline.timeutil import utcnow
+from hotline.timeutil import SHANGHAI, utcnow
 
 
 @pytest.fixture
@@ -103,6 +104,13 @@ def test_last_used_is_written_at_most_once_a_minute(client, make_token, state):
 
 
 def test_token_use_is_audited_once_a_day_and_on_a_new_address(client, make_token, state):
+    # Noon in Beijing, so that "two minutes later" cannot cross Beijing midnight (16:00 UTC).
+    noon = datetime.combine(utcnow().astimezone(SHANGHAI).date(), time(12), SHANGHAI)
+    with time_machine.travel(noon, tick=False):
+        audited_once_a_day_and_on_a_new_address(client, make_token, state)
+
+
+def audited_once_a_day_and_on_a_new_address(client, make_token, state):
     token = make_token("operator")
     token_id = token_row(state, token_name(state, token)).id
 

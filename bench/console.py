@@ -10,6 +10,7 @@ worker. `--soak N` then sends N more mixed requests and prints RSS every tenth o
     python bench/console.py --tickets 100000 --requests 400   # smaller
     python bench/console.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/console.py --postgres URL --workers 2 --only "ticket list,healthz (baseline)"
+    python bench/console.py --postgres URL --servers 1x4,2x1,1x4,2x1   # two configurations alternated, one seed
     python bench/console.py --tickets 100000 --soak 100000    # memory over 100k requests
     python bench/console.py --client wrk --seconds 15         # the load from wrk: the server saturated
 
@@ -261,6 +262,95 @@ def run_wrk(base: str, users: list[dict[str, str]], method: str, paths: list[str
     return micros / 1e6, done, p50 / 1000, p95 / 1000, errors
 
 
+def start_server(env: dict, workers: int, threads: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """``hotline serve`` on a free port, and its base URL, once ``/healthz`` answers."""
+    port = free_port()
+    with log_path.open("a", encoding="utf-8") as log:
+        server = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--threads", str(threads),
+                                   "--workers", str(workers)], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            requests.get(f"{base}/healthz", timeout=1)
+            break
+        except requests.RequestException:
+            time.sleep(0.2)
+    return server, base
+
+
+def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base: str, numbers: list[str]) -> None:
+    """Every endpoint (or ``--only``'s) against one running server, then RSS per worker and the soak."""
+    users = {name: [login(base, name) for _ in range(args.users)] for name in ("lead", "desk", "unit")}
+    rng = random.Random(1)
+    first_page = users["lead"][0].get(f"{base}/console/queue", timeout=60).text
+    cursor = re.search(r'href="\?([^"]*after=\d+[^"]*)"', first_page)
+    next_query = cursor.group(1).replace("&amp;", "&") if cursor else "page=2"
+    pages = [f"/console/tickets/{n}" for n in rng.sample(numbers, min(len(numbers), 500))]
+    triage = [json.dumps({"text": t}, ensure_ascii=False) for t in TEXTS]
+    # name: (who, method, paths, JSON bodies); request i takes paths[i % len] and bodies[i % len]
+    endpoints: dict[str, tuple[str, str, list[str], list[str] | None]] = {
+        "healthz (baseline)": ("lead", "GET", ["/healthz"], None),
+        "ticket list": ("lead", "GET", ["/console/queue"], None),
+        "ticket list: next page": ("lead", "GET", [f"/console/queue?{next_query}"], None),
+        "ticket list: filtered": ("lead", "GET", [
+            "/console/queue?status=dispatched&prefecture=%E9%95%BF%E6%98%A5%E5%B8%82&urgency=urgent"], None),
+        "ticket list: four filters": ("lead", "GET", [
+            "/console/queue?status=dispatched&category=guardianship&prefecture=%E9%95%BF%E6%98%A5%E5%B8%82"
+            "&urgency=urgent"], None),
+        "ticket page": ("lead", "GET", pages, None),
+        "live triage": ("desk", "POST", ["/console/triage"], triage),
+        "agency inbox": ("unit", "GET", ["/console/inbox"], None),
+        "dashboard": ("lead", "GET", ["/console/dashboard"], None),
+    }
+
+    def python_call(method: str, paths: list[str], bodies: list[str] | None):  # noqa: ANN202
+        def call(s: requests.Session, i: int) -> requests.Response:
+            headers = {"X-CSRF-Token": s.csrf, "Content-Type": "application/json"} if bodies else None  # type: ignore[attr-defined]
+            return s.request(method, base + paths[i % len(paths)], timeout=60, headers=headers,
+                             data=bodies[i % len(bodies)].encode() if bodies else None)
+        return call
+
+    calls = {name: (who, python_call(method, paths, bodies)) for name, (who, method, paths, bodies) in endpoints.items()}
+    only = {n.strip() for n in args.only.split(",")} if args.only else set(calls)
+    pids = process_tree(server.pid)
+    workers = [p for p in pids if p != server.pid] or [server.pid]
+    load = f"wrk, {args.seconds} s" if args.client == "wrk" else f"{args.requests} requests"
+    print(f"{args.users} users; {load} per endpoint; client on the same {os.cpu_count()} cores")
+    print(f"{'endpoint':24s} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>10} {'p95/healthz':>11}  errors")
+    base_p95 = None
+    for name, (who, call) in calls.items():
+        if name not in only and base_p95 is not None:
+            continue
+        if name == "dashboard":  # what the scheduler does every 5 minutes
+            t0 = time.perf_counter()
+            hotline("sweep", "--job", "dashboard", env=env)
+            print(f"{'  (scheduler: dashboard snapshots of 4 periods refreshed in':24s} "
+                  f"{time.perf_counter() - t0:.1f} s)")
+        run(users[who], args.users * 2, call)  # warm up: caches, the model, the ranking index
+        cpu0 = cpu_seconds(pids)
+        if args.client == "wrk":
+            _, method, paths, bodies = endpoints[name]
+            took, done, p50, p95, failed = run_wrk(base, [session_headers(u) for u in users[who]], method, paths,
+                                                   bodies, args.seconds)
+            errors = Counter({"errors": failed} if failed else {})
+        else:
+            took, lat, errors = run(users[who], args.requests, call)
+            done, p50, p95 = args.requests, statistics.median(lat), statistics.quantiles(lat, n=100)[94]
+        cpu = (cpu_seconds(pids) - cpu0) / done * 1000
+        base_p95 = base_p95 or p95
+        print(f"{name:24s} {done / took:7.1f} {p50:8.1f} {p95:8.1f} {cpu:10.2f} "
+              f"{p95 / base_p95:11.2f}  {sum(errors.values())} {dict(errors) or ''}", flush=True)
+    print("RSS per worker (MB): " + ", ".join(f"{rss_mb(p):.0f}" for p in workers))
+    if args.soak:
+        mixed = [c for n, c in calls.items() if n != "healthz (baseline)"]
+        step = max(1, args.soak // 10)
+        print(f"soak: {args.soak:,} mixed requests; RSS per worker (MB) every {step:,}:")
+        for done in range(0, args.soak, step):
+            for who, call in mixed:
+                run(users[who], step // len(mixed), call)
+            print(f"  after {done + step:>8,}: " + ", ".join(f"{rss_mb(p):.0f}" for p in workers), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -270,12 +360,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="web processes (gunicorn when > 1)")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                         help="server threads per process (default: what `hotline serve` uses)")
+    parser.add_argument("--servers", help="several server configurations measured in turn on the one seeded "
+                        "database, as WORKERSxTHREADS: '1x4,2x1,1x4,2x1' alternates two of them")
     parser.add_argument("--only", help="comma-separated endpoint names to measure (healthz is always measured)")
     parser.add_argument("--soak", type=int, default=0, help="then N mixed requests, RSS every N/10")
     parser.add_argument("--client", choices=("python", "wrk"), default="python",
                         help="the load: Python threads (default) or wrk (Debian package wrk), one connection per user")
     parser.add_argument("--seconds", type=int, default=15, help="seconds per endpoint with --client wrk")
     args = parser.parse_args()
+    servers = [(args.workers, args.threads)]
+    if args.servers:
+        try:
+            servers = [(int(w), int(t)) for w, t in (c.split("x") for c in args.servers.split(","))]
+        except ValueError:
+            parser.error("--servers: WORKERSxTHREADS, comma-separated, e.g. 1x4,2x1")
     instance = Path(tempfile.mkdtemp(prefix="hotline-console-bench-"))
     env = {**os.environ, "HOTLINE_INSTANCE_PATH": str(instance)}
     if args.client == "wrk":  # one user's connection sends far more than a person types; the counter is still written
@@ -287,8 +385,8 @@ def main() -> None:
     db_url = env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{instance / 'hotline.db'}"
     if (ROOT / "instance" / "model" / "model.joblib").exists():
         shutil.copytree(ROOT / "instance" / "model", instance / "model")
-    server = None
     log_path = Path(tempfile.gettempdir()) / "hotline-console-bench-server.log"
+    log_path.write_text("", encoding="utf-8")
     try:
         hotline("init", env=env)
         bench_user(env, db_url, "lead", "supervisor")
@@ -298,91 +396,15 @@ def main() -> None:
         numbers = seed(db_url, args.tickets)
         print(f"{make_url(db_url).get_backend_name()}: seeded {args.tickets:,} tickets in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
-        port = free_port()
-        log = log_path.open("w", encoding="utf-8")
-        server = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--threads", str(args.threads),
-                                   "--workers", str(args.workers)], env=env, stdout=log, stderr=log)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
+        for workers, threads in servers:
+            print(f"\nserver: {workers} process(es) × {threads} threads", flush=True)
+            server, base = start_server(env, workers, threads, log_path)
             try:
-                requests.get(f"{base}/healthz", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        users = {name: [login(base, name) for _ in range(args.users)] for name in ("lead", "desk", "unit")}
-        rng = random.Random(1)
-        first_page = users["lead"][0].get(f"{base}/console/queue", timeout=60).text
-        cursor = re.search(r'href="\?([^"]*after=\d+[^"]*)"', first_page)
-        next_query = cursor.group(1).replace("&amp;", "&") if cursor else "page=2"
-        pages = [f"/console/tickets/{n}" for n in rng.sample(numbers, min(len(numbers), 500))]
-        triage = [json.dumps({"text": t}, ensure_ascii=False) for t in TEXTS]
-        # name: (who, method, paths, JSON bodies); request i takes paths[i % len] and bodies[i % len]
-        endpoints: dict[str, tuple[str, str, list[str], list[str] | None]] = {
-            "healthz (baseline)": ("lead", "GET", ["/healthz"], None),
-            "ticket list": ("lead", "GET", ["/console/queue"], None),
-            "ticket list: next page": ("lead", "GET", [f"/console/queue?{next_query}"], None),
-            "ticket list: filtered": ("lead", "GET", [
-                "/console/queue?status=dispatched&prefecture=%E9%95%BF%E6%98%A5%E5%B8%82&urgency=urgent"], None),
-            "ticket list: four filters": ("lead", "GET", [
-                "/console/queue?status=dispatched&category=guardianship&prefecture=%E9%95%BF%E6%98%A5%E5%B8%82"
-                "&urgency=urgent"], None),
-            "ticket page": ("lead", "GET", pages, None),
-            "live triage": ("desk", "POST", ["/console/triage"], triage),
-            "agency inbox": ("unit", "GET", ["/console/inbox"], None),
-            "dashboard": ("lead", "GET", ["/console/dashboard"], None),
-        }
-
-        def python_call(method: str, paths: list[str], bodies: list[str] | None):  # noqa: ANN202
-            def call(s: requests.Session, i: int) -> requests.Response:
-                headers = {"X-CSRF-Token": s.csrf, "Content-Type": "application/json"} if bodies else None  # type: ignore[attr-defined]
-                return s.request(method, base + paths[i % len(paths)], timeout=60, headers=headers,
-                                 data=bodies[i % len(bodies)].encode() if bodies else None)
-            return call
-
-        calls = {name: (who, python_call(method, paths, bodies)) for name, (who, method, paths, bodies) in endpoints.items()}
-        only = {n.strip() for n in args.only.split(",")} if args.only else set(calls)
-        pids = process_tree(server.pid)
-        workers = [p for p in pids if p != server.pid] or [server.pid]
-        load = f"wrk, {args.seconds} s" if args.client == "wrk" else f"{args.requests} requests"
-        print(f"server: {args.workers} process(es) × {args.threads} threads; {args.users} users; "
-              f"{load} per endpoint; client on the same {os.cpu_count()} cores")
-        print(f"{'endpoint':24s} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>10} {'p95/healthz':>11}  errors")
-        base_p95 = None
-        for name, (who, call) in calls.items():
-            if name not in only and base_p95 is not None:
-                continue
-            if name == "dashboard":  # what the scheduler does every 5 minutes
-                t0 = time.perf_counter()
-                hotline("sweep", "--job", "dashboard", env=env)
-                print(f"{'  (scheduler: dashboard snapshots of 4 periods refreshed in':24s} "
-                      f"{time.perf_counter() - t0:.1f} s)")
-            run(users[who], args.users * 2, call)  # warm up: caches, the model, the ranking index
-            cpu0 = cpu_seconds(pids)
-            if args.client == "wrk":
-                _, method, paths, bodies = endpoints[name]
-                took, done, p50, p95, failed = run_wrk(base, [session_headers(u) for u in users[who]], method, paths,
-                                                       bodies, args.seconds)
-                errors = Counter({"errors": failed} if failed else {})
-            else:
-                took, lat, errors = run(users[who], args.requests, call)
-                done, p50, p95 = args.requests, statistics.median(lat), statistics.quantiles(lat, n=100)[94]
-            cpu = (cpu_seconds(pids) - cpu0) / done * 1000
-            base_p95 = base_p95 or p95
-            print(f"{name:24s} {done / took:7.1f} {p50:8.1f} {p95:8.1f} {cpu:10.2f} "
-                  f"{p95 / base_p95:11.2f}  {sum(errors.values())} {dict(errors) or ''}", flush=True)
-        print("RSS per worker (MB): " + ", ".join(f"{rss_mb(p):.0f}" for p in workers))
-        if args.soak:
-            mixed = [c for n, c in calls.items() if n != "healthz (baseline)"]
-            step = max(1, args.soak // 10)
-            print(f"soak: {args.soak:,} mixed requests; RSS per worker (MB) every {step:,}:")
-            for done in range(0, args.soak, step):
-                for who, call in mixed:
-                    run(users[who], step // len(mixed), call)
-                print(f"  after {done + step:>8,}: " + ", ".join(f"{rss_mb(p):.0f}" for p in workers), flush=True)
+                measure(args, env, server, base, numbers)
+            finally:
+                server.terminate()
+                server.wait(30)
     finally:
-        if server:
-            server.terminate()
-            server.wait(30)
         print(f"server log: {log_path}")
         shutil.rmtree(instance, ignore_errors=True)
         if drop:

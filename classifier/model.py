@@ -41,6 +41,9 @@ class Settings:
     #: P(emergency) at or above which a ticket the model does not call an emergency is still marked for review
     #: as a possible emergency (疑似特急), so an operator asks the caller (None: never)
     emergency_review_threshold: float | None = None
+    #: P(emergency) under which an emergency cue no longer raises a ticket's urgency by itself: the ticket is
+    #: marked as a possible emergency for review instead (None: a cue always raises it)
+    emergency_cue_floor: float | None = None
     #: P(high) at or above which the risk head says high for a relevant sentiment item (None: argmax)
     high_risk_threshold: float | None = None
     #: terms per head in the explanation
@@ -197,15 +200,17 @@ class Classifier:
                 category = next(classes[j] for j in order if classes[j] != "other")
                 reasons.append("emergency cue on a non-child-welfare category")
             labels["category"] = category
-            urgency = raise_urgency(labels["urgency"], f.emergency)
+            p_emergency = _proba_of(classes_of["urgency"], plain["urgency"][r], "emergency")
+            cue_floor = s.emergency_cue_floor
+            cue_raises = f.emergency and (cue_floor is None or p_emergency >= cue_floor)
+            urgency = raise_urgency(labels["urgency"], cue_raises)
             if urgency != labels["urgency"]:
                 reasons.append("emergency cue raised urgency")
             if category == "other":
                 urgency = "normal"  # boundary rule 12
             labels["urgency"] = urgency
-            p_emergency = _proba_of(classes_of["urgency"], plain["urgency"][r], "emergency")
-            if urgency != "emergency" and s.emergency_review_threshold is not None \
-                    and p_emergency >= s.emergency_review_threshold:
+            if urgency != "emergency" and (f.emergency or (s.emergency_review_threshold is not None
+                                                           and p_emergency >= s.emergency_review_threshold)):
                 reasons.append(POSSIBLE_EMERGENCY)
             for h in heads:
                 scores[h] = _proba_of(classes_of[h], plain[h][r], labels[h])

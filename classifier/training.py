@@ -39,6 +39,8 @@ HIGH_RISK_RECALL, HIGH_RISK_PRECISION_FLOOR = 0.95, 0.30
 EMERGENCY_REVIEW_BUDGET = 0.05
 #: the thresholds both operating-point rules try, from the strictest down
 _THRESHOLD_STEPS = np.round(np.arange(0.95, 0.04, -0.05), 2)
+#: the floors the cue rule tries, from the highest down (see ``pick_cue_floor``)
+_CUE_FLOOR_STEPS = (0.05, 0.04, 0.03, 0.02, 0.01, 0.005)
 
 
 def _key(model: str, reg: float) -> str:
@@ -162,6 +164,21 @@ def pick_review_threshold(proba, flagged, budget: float) -> tuple[float | None, 
     return chosen[0], {"threshold": chosen[0], "cv_share": round(chosen[1], 4), "budget": budget}
 
 
+def pick_cue_floor(proba, cue, gold) -> tuple[float | None, dict]:
+    """The highest P(label) under which a cue alone no longer raises the label, such that no out-of-fold
+    positive the cue caught falls under it; None when even the lowest step would lose one.
+
+    A cue on a text the model all but rules out is most often a look-alike (a danger told as past, a parent
+    who left years ago); under the floor the item is marked for review instead."""
+    proba, cue, gold = np.asarray(proba), np.asarray(cue, bool), np.asarray(gold, bool)
+    for t in _CUE_FLOOR_STEPS:
+        below = cue & (proba < t)
+        if not (below & gold).any():
+            return t, {"floor": t, "cv_cue_positives": int((cue & gold).sum()),
+                       "cv_cue_negatives": int((cue & ~gold).sum()), "cv_negatives_under": int((below & ~gold).sum())}
+    return None, {"floor": None}
+
+
 def _fit(model: str, reg: float, xs, y, seed: int):
     if len(set(y.tolist())) < 2:
         raise ValueError("a head has a single class in the training data; add more labelled items")
@@ -255,6 +272,12 @@ def fit_classifier(
                 info["thresholds"]["urgency_review"] = review_stats
                 say(f"  urgency: P(emergency) {review} marks a possible emergency for review "
                     f"(cv share {review_stats.get('cv_share')})")
+                floor, floor_stats = pick_cue_floor(proba, cue, y == label)
+                thresholds["emergency_cue_floor"] = floor
+                info["thresholds"]["urgency_cue_floor"] = floor_stats
+                say(f"  urgency: an emergency cue raises urgency alone from P(emergency) {floor} "
+                    f"(cv: {floor_stats.get('cv_negatives_under')} of {floor_stats.get('cv_cue_negatives')} "
+                    f"look-alikes with a cue fall under it)")
 
     t_idx, t_y = data("category")
     s_idx, s_y = data("sentiment_category")
@@ -301,6 +324,7 @@ def fit_classifier(
         emergency_threshold=thresholds.get("emergency_threshold", settings.emergency_threshold),
         high_risk_threshold=thresholds.get("high_threshold", settings.high_risk_threshold),
         emergency_review_threshold=thresholds.get("emergency_review_threshold", settings.emergency_review_threshold),
+        emergency_cue_floor=thresholds.get("emergency_cue_floor", settings.emergency_cue_floor),
     )
     return Classifier(pipelines, taxonomy=tax, settings=settings), info
 

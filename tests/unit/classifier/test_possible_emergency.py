@@ -1,6 +1,7 @@
 """疑似特急: a ticket the model does not call an emergency but whose P(emergency) is close is marked for review,
 so the operator asks the caller; training picks the mark's threshold within a review budget; the evaluation
-counts the missed emergencies the mark still puts in front of a person."""
+counts the missed emergencies the mark still puts in front of a person. An emergency cue on a ticket the model
+all but rules out (under the cue floor) gets the same mark instead of raising urgency."""
 
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from classifier import Item, Prediction, load_classifier, train
 from classifier.data import LabelledItem
 from classifier.evaluation import evaluate_predictions, format_report
 from classifier.schema import POSSIBLE_EMERGENCY
-from classifier.training import pick_review_threshold
+from classifier.training import pick_cue_floor, pick_review_threshold
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "classifier_fixture.jsonl"
 CALM = "来电人反映邻居家大人经常打骂孩子，孩子身上有伤，希望有关部门上门了解情况。"
@@ -61,6 +62,33 @@ def test_pick_review_threshold_keeps_within_the_budget():
     assert pick_review_threshold(proba, decided, 0.2)[0] == 0.25  # marks 0.33 and 0.28: 2 of 10
     assert pick_review_threshold(proba, decided, 0.1)[0] == 0.3
     assert pick_review_threshold(np.full(4, 0.99), np.zeros(4, bool), 0.5)[0] is None  # even 0.95 marks all
+
+
+def test_under_the_cue_floor_a_cue_marks_the_ticket_instead_of_raising_it(clf):
+    p = _p_emergency(clf, ALONE)
+    saved = clf.settings.emergency_threshold, clf.settings.emergency_cue_floor
+    clf.settings.emergency_threshold = 1.01  # only the cue can make it an emergency
+    try:
+        for floor, raised in ((None, True), (p - 0.001, True), (p + 0.001, False)):
+            clf.settings.emergency_cue_floor = floor
+            pred = clf.predict([Item("a", ALONE)])[0]
+            assert pred.cues, "the rule layer sees the child alone"
+            assert (pred.urgency == "emergency") is raised, floor
+            assert (POSSIBLE_EMERGENCY in pred.review_reasons) is not raised
+            assert pred.needs_review or raised
+    finally:
+        clf.settings.emergency_threshold, clf.settings.emergency_cue_floor = saved
+
+
+def test_pick_cue_floor_loses_no_emergency_a_cue_caught():
+    proba = np.array([0.9, 0.2, 0.035, 0.025, 0.015, 0.004, 0.3])
+    cue = np.array([True, True, True, True, True, True, False])
+    gold = np.array([True, True, True, False, False, False, True])
+    floor, stats = pick_cue_floor(proba, cue, gold)
+    assert floor == 0.03  # 0.04 would lose the emergency at 0.035
+    assert (stats["cv_cue_positives"], stats["cv_cue_negatives"], stats["cv_negatives_under"]) == (3, 3, 3)
+    assert pick_cue_floor(np.array([0.001]), np.array([True]), np.array([True]))[0] is None
+    assert pick_cue_floor(np.array([0.5, 0.0]), np.array([False, True]), np.array([True, False]))[0] == 0.05
 
 
 def _pred(i, urgency, *reasons):

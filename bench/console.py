@@ -47,7 +47,7 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, make_url, text
-from workers import free_port, postgres_scratch  # bench/ is the script's own folder
+from workers import postgres_scratch, serve  # bench/ is the script's own folder
 
 from hotline.config import DEFAULT_THREADS
 
@@ -262,22 +262,6 @@ def run_wrk(base: str, users: list[dict[str, str]], method: str, paths: list[str
     return micros / 1e6, done, p50 / 1000, p95 / 1000, errors
 
 
-def start_server(env: dict, workers: int, threads: int, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """``hotline serve`` on a free port, and its base URL, once ``/healthz`` answers."""
-    port = free_port()
-    with log_path.open("a", encoding="utf-8") as log:
-        server = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--threads", str(threads),
-                                   "--workers", str(workers)], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            requests.get(f"{base}/healthz", timeout=1)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    return server, base
-
-
 def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base: str, numbers: list[str]) -> None:
     """Every endpoint (or ``--only``'s) against one running server, then RSS per worker and the soak."""
     users = {name: [login(base, name) for _ in range(args.users)] for name in ("lead", "desk", "unit")}
@@ -398,7 +382,8 @@ def main() -> None:
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         for workers, threads in servers:
             print(f"\nserver: {workers} process(es) × {threads} threads", flush=True)
-            server, base = start_server(env, workers, threads, log_path)
+            with log_path.open("a", encoding="utf-8") as log:
+                server, base = serve(env, workers, threads, output=log)
             try:
                 measure(args, env, server, base, numbers)
             finally:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from workers import serve  # bench/ is the script's own folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,12 +41,6 @@ TEXTS = [
     "来电人称邻居家孩子经常被打，哭声很大，希望有关部门上门看看。",
 ]
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(database_url: str) -> tuple[subprocess.Popen, str, str]:
@@ -63,20 +57,7 @@ def start_server(database_url: str) -> tuple[subprocess.Popen, str, str]:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    port = free_port()
-    proc = subprocess.Popen(
-        [hotline, "serve", "--port", str(port), "--threads", "16"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(f"{url}/api/v1/openapi.json", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    proc, url = serve(env, 1, 16)
     return proc, url, token
 
 

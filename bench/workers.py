@@ -55,6 +55,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve(env: dict, workers: int, threads: int, output=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:  # noqa: ANN001
+    """``hotline serve`` on a free port with ``env``, and its base URL, once ``/healthz`` answers (3 minutes at most)."""
+    port = free_port()
+    proc = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
+                            env=env, stdout=output, stderr=output)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).ok:
+                return proc, url
+        except requests.RequestException:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("server did not start")
+
+
 class Server:
     """A fresh instance (``hotline init``), a token, and ``hotline serve --workers W`` (gunicorn)."""
 
@@ -67,20 +84,7 @@ class Server:
         subprocess.run([HOTLINE, "init"], env=self.env, check=True, capture_output=True)
         self.token = subprocess.run([HOTLINE, "token", "create", "--name", "bench", "--role", "operator"], env=self.env,
                                     check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--workers", str(workers),
-                                      "--threads", str(threads)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            raise SystemExit("server did not start")
+        self.proc, self.url = serve(self.env, workers, threads)
 
     def console(self, username: str = "desk") -> dict[str, str]:
         """A logged-in operator's console session: the headers its live-triage requests carry."""

@@ -260,6 +260,15 @@ def fit_classifier(
             proba = _oof_proba(xs[idx], y, groups[idx], *choice, cv_folds, seed, label)
             cue = np.array([cues[i] and (head == "urgency" or bool(train_items[i].labels.get("relevant")))
                             for i in idx])
+            if head == "urgency":  # first, so that the threshold is chosen on the decision as it will be made
+                cue_floor, floor_stats = pick_cue_floor(proba, cue, y == label)
+                thresholds["emergency_cue_floor"] = cue_floor
+                info.setdefault("thresholds", {})["urgency_cue_floor"] = floor_stats
+                say(f"  urgency: an emergency cue raises urgency alone from P(emergency) {cue_floor} "
+                    f"(cv: {floor_stats.get('cv_negatives_under')} of {floor_stats.get('cv_cue_negatives')} "
+                    f"look-alikes with a cue fall under it)")
+                if cue_floor is not None:
+                    cue = cue & (proba >= cue_floor)
             threshold, stats = pick_threshold(proba, cue, y == label, recall, floor)
             thresholds[f"{label}_threshold"] = threshold
             info.setdefault("thresholds", {})[head] = stats
@@ -272,12 +281,6 @@ def fit_classifier(
                 info["thresholds"]["urgency_review"] = review_stats
                 say(f"  urgency: P(emergency) {review} marks a possible emergency for review "
                     f"(cv share {review_stats.get('cv_share')})")
-                floor, floor_stats = pick_cue_floor(proba, cue, y == label)
-                thresholds["emergency_cue_floor"] = floor
-                info["thresholds"]["urgency_cue_floor"] = floor_stats
-                say(f"  urgency: an emergency cue raises urgency alone from P(emergency) {floor} "
-                    f"(cv: {floor_stats.get('cv_negatives_under')} of {floor_stats.get('cv_cue_negatives')} "
-                    f"look-alikes with a cue fall under it)")
 
     t_idx, t_y = data("category")
     s_idx, s_y = data("sentiment_category")

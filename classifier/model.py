@@ -201,8 +201,7 @@ class Classifier:
                 reasons.append("emergency cue on a non-child-welfare category")
             labels["category"] = category
             p_emergency = _proba_of(classes_of["urgency"], plain["urgency"][r], "emergency")
-            cue_floor = s.emergency_cue_floor
-            cue_raises = f.emergency and (cue_floor is None or p_emergency >= cue_floor)
+            cue_raises = f.emergency and (s.emergency_cue_floor is None or p_emergency >= s.emergency_cue_floor)
             urgency = raise_urgency(labels["urgency"], cue_raises)
             if urgency != labels["urgency"]:
                 reasons.append("emergency cue raised urgency")

@@ -32,9 +32,11 @@ def _p_emergency(clf, text: str) -> float:
     return float(head.proba(xs)[0][head.classes.index("emergency")])
 
 
-def test_training_stores_a_review_threshold(clf):
+def test_training_stores_a_review_threshold_and_a_cue_floor(clf):
     assert clf.settings.emergency_review_threshold is not None
     assert clf.settings.emergency_review_threshold <= clf.settings.emergency_threshold
+    assert clf.settings.emergency_cue_floor is not None
+    assert clf.settings.emergency_cue_floor < clf.settings.emergency_review_threshold
 
 
 def test_the_mark_follows_the_review_threshold(clf):

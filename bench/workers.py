@@ -67,7 +67,8 @@ def serve(env: dict, workers: int, threads: int, output=subprocess.DEVNULL) -> t
             if requests.get(f"{url}/healthz", timeout=2).ok:
                 return proc, url
         except requests.RequestException:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)  # after a refused connection or an answer that is not yet 200 alike
     proc.terminate()
     raise SystemExit("server did not start")
 

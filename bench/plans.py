@@ -60,7 +60,7 @@ def main() -> None:
                 statuses=("resolved", "answered"), order="callback", per_page=200, **brief)),
             "agency's API list (scoped)": lambda: queries.list_tickets(session, staff, queries.TicketFilter()),
             "dashboard, overdue list": lambda: dashboard.overdue(session, SYSTEM, utcnow()),
-            "dashboard figures, 30 days (the scheduler's job)": lambda: dashboard.ticket_figures(
+            "dashboard figures, 30 days (the scheduler's job)": lambda: dashboard.period_figures(
                 session, SYSTEM, 30, utcnow()),
         }
         for name, run in cases.items():

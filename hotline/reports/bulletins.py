@@ -279,7 +279,7 @@ def build_report(session: Session, period: Period, taxonomy: Taxonomy, *, now: d
         "tickets": _ticket_figures(session, period, taxonomy),
         **_place_figures(session, period),
         "units": _unit_rows(session, period, as_of),
-        "leads": {k: v for k, v in leads.items() if k != "overdue"},
+        "leads": {k: v for k, v in leads.items() if k != "overdue_ids"},
         "supervision": _supervision(session, period),
         "overdue": {"tickets": overdue_tickets, "leads": leads["overdue_count"] or 0, "ticket_list": listed_tickets,
                     "lead_list": listed_leads},

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.actor import SYSTEM, Actor
 from hotline.directory.models import AgencyUnit
 from hotline.reports.models import DashboardSnapshot
-from hotline.sentiment.leads import lead_figures
+from hotline.sentiment.leads import lead_figures, still_overdue
 from hotline.tickets.clocks import is_overdue, overdue_condition
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import COUNT_CAP, brief, sees_every_ticket, visible_tickets
@@ -59,14 +59,14 @@ SNAPSHOT_SECONDS = 300
 
 
 def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime | None = None) -> dict:
-    """The dashboard: the period's volume and per-unit figures and the overdue count (from the scheduler's
-    snapshot when the actor sees the whole province and it is fresh, else computed now), and the longest
-    overdue tickets as they are now."""
+    """The dashboard: the period's volume, per-unit and lead figures and the overdue counts (from the
+    scheduler's snapshot when the actor sees the whole province and it is fresh, else computed now), and the
+    longest overdue tickets and leads as they are now."""
     now = now or utcnow()
     snapshot = session.get(DashboardSnapshot, days) if sees_every_ticket(actor) else None
-    fresh = (snapshot is not None and "overdue_count" in snapshot.figures
+    fresh = (snapshot is not None and "leads" in snapshot.figures  # a snapshot of an older release is not used
              and timedelta(0) <= now - snapshot.computed_at <= timedelta(seconds=2 * SNAPSHOT_SECONDS))
-    figures = snapshot.figures if fresh else ticket_figures(session, actor, days, now)
+    figures = snapshot.figures if fresh else period_figures(session, actor, days, now)
     # the longest overdue as they are now: one a snapshot listed and that has been settled since is left out
     stmt = visible_tickets(actor).where(Ticket.id.in_(figures["overdue_ids"])).order_by(*OVERDUE_ORDER)
     late = [t for t in session.execute(brief(stmt)) if is_overdue(t, now)][:OVERDUE_SHOWN]
@@ -78,13 +78,13 @@ def dashboard(session: Session, actor: Actor, *, days: int = 30, now: datetime |
         "overdue": late,
         "overdue_more": figures["overdue_count"] > COUNT_CAP,
         "overdue_count": min(figures["overdue_count"], COUNT_CAP),
-        "leads": lead_figures(session, actor, now - timedelta(days=days), now),
+        "leads": {**figures["leads"], "overdue": still_overdue(session, actor, figures["leads"]["overdue_ids"], now)},
     }
 
 
-def ticket_figures(session: Session, actor: Actor, days: int, now: datetime) -> dict[str, Any]:
-    """Volume by category, place and day and the per-unit figures of the last DAYS days, and the overdue
-    tickets' ids, as plain JSON values (a snapshot stores them as they are)."""
+def period_figures(session: Session, actor: Actor, days: int, now: datetime) -> dict[str, Any]:
+    """Volume by category, place and day, the per-unit and lead figures of the last DAYS days, and the
+    overdue tickets' ids, as plain JSON values (a snapshot stores them as they are)."""
     since = now - timedelta(days=days)
     scoped = visible_tickets(actor).where(Ticket.received_at >= since).subquery()
     t = scoped.c
@@ -110,6 +110,7 @@ def ticket_figures(session: Session, actor: Actor, days: int, now: datetime) -> 
         # the overdue list and count read the running tickets of the whole table (hundreds of ms at a million)
         "overdue_ids": list(session.scalars(overdue_query(actor, now, OVERDUE_KEPT).with_only_columns(Ticket.id))),
         "overdue_count": overdue_count(session, actor, now),
+        "leads": lead_figures(session, actor, since, now),
     }
 
 
@@ -118,7 +119,7 @@ def refresh_snapshots(ctx: JobContext) -> dict[str, int]:
     million tickets) runs in a read-only transaction; only storing the results takes the write lock."""
     db = ctx.runtime.db
     with db.transaction(readonly=True) as session:
-        figures = {days: ticket_figures(session, SYSTEM, days, ctx.now) for days in PERIODS}
+        figures = {days: period_figures(session, SYSTEM, days, ctx.now) for days in PERIODS}
     with db.transaction() as session:
         for days, values in figures.items():
             snapshot = session.get(DashboardSnapshot, days) or DashboardSnapshot(days=days)

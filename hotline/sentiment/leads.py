@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.accounts.actor import Actor
@@ -290,9 +290,10 @@ OVERDUE_LISTED = 20
 
 def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime, *,
                  until: datetime | None = None, listed: int = OVERDUE_LISTED) -> dict[str, Any]:
-    """For the dashboard: leads opened since SINCE (and before UNTIL, for a closed period such as a
-    bulletin's month) by status, how many the unit reported on time and with which verdict, and the overdue
-    leads (the ``listed`` most overdue, and how many there are)."""
+    """For the dashboard and bulletins: leads opened since SINCE (and before UNTIL, for a closed period such
+    as a bulletin's month) by status, how many the unit reported on time and with which verdict, and the
+    overdue leads (the ids of the ``listed`` most overdue, and how many there are), as plain JSON values (the
+    dashboard's snapshot stores them as they are)."""
     opened = visible_leads(actor).where(Lead.opened_at >= since)
     if until is not None:
         opened = opened.where(Lead.opened_at < until)
@@ -311,12 +312,20 @@ def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime,
         reported += int(n_reported or 0)
         on_time += int(n_on_time or 0)
     late = visible_leads(actor).where(overdue_condition(now))
-    overdue = list(session.scalars(late.order_by(Lead.due_at).limit(listed))) if listed else []
+    overdue = list(session.scalars(late.with_only_columns(Lead.id).order_by(Lead.due_at).limit(listed))) \
+        if listed else []
     return {"by_status": {s: counts.get(s, 0) for s in STATUS_NAMES_ZH}, "total": sum(counts.values()),
             "reported": reported, "on_time": on_time,
-            "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue": overdue,
+            "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue_ids": overdue,
             "overdue_count": len(overdue) if len(overdue) < listed
             else session.scalar(late.with_only_columns(func.count()))}
+
+
+def still_overdue(session: Session, actor: Actor, ids: list[int], now: datetime) -> list[Lead]:
+    """The leads of IDS that are overdue as of NOW, the most overdue first: a lead listed by figures taken
+    earlier and reported since is left out."""
+    stmt = visible_leads(actor).where(Lead.id.in_(ids), overdue_condition(now)).options(joinedload(Lead.unit))
+    return list(session.scalars(stmt.order_by(Lead.due_at))) if ids else []
 
 
 def needs_lead(event: SentimentEvent) -> bool:

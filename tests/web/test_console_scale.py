@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from hotline.accounts.actor import SYSTEM
-from hotline.reports.dashboard import PERIODS, dashboard, ticket_figures
+from hotline.reports.dashboard import PERIODS, dashboard, period_figures
 from hotline.reports.models import DashboardSnapshot
 from hotline.scheduling.runner import run_due
 from hotline.tickets import queries
@@ -122,7 +122,7 @@ def test_the_snapshot_holds_the_live_figures_of_its_moment(login, state):
     run_due(state, now, only=("dashboard",))
     with state.db.transaction(readonly=True) as session:
         for days in PERIODS:
-            assert session.get(DashboardSnapshot, days).figures == ticket_figures(session, SYSTEM, days, now)
+            assert session.get(DashboardSnapshot, days).figures == period_figures(session, SYSTEM, days, now)
         assert session.get(DashboardSnapshot, 30).figures["total"] == 4
 
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from hotline.accounts.actor import SYSTEM
+from hotline.reports.models import DashboardSnapshot
+from hotline.scheduling.runner import run_due
 from hotline.sentiment import leads
 from hotline.sentiment.models import Lead, SentimentEvent
 from hotline.sentiment.pipeline import ingest_batch
@@ -119,6 +121,33 @@ def test_overdue_leads_are_flagged_in_inbox_and_dashboard(state, login):
     assert number in section and "超期未报告" in section
     # the unit sees its own overdue lead on its page, the dashboard counts it for the supervisor only
     assert "核查超时" in county.get(f"/console/leads/{number}").get_data(as_text=True)
+
+
+def test_the_dashboards_lead_figures_come_from_the_snapshot_and_a_lead_reported_since_leaves_its_list(state, login):
+    event_id = story(state)
+    with state.db.transaction() as session:
+        lead = leads.open_lead(session, session.get(SentimentEvent, event_id), SYSTEM, policy=state.policy,
+                               taxonomy=state.taxonomy, now=utcnow() - timedelta(hours=30))
+        number, lead_id = lead.number, lead.id
+    run_due(state, utcnow(), only=("dashboard",))
+    with state.db.transaction(readonly=True) as session:
+        figures = session.get(DashboardSnapshot, 30).figures["leads"]
+        assert (figures["total"], figures["overdue_ids"], figures["overdue_count"]) == (1, [lead_id], 1)
+
+    def lead_section() -> str:
+        board = login("supervisor").get("/console/dashboard").get_data(as_text=True)
+        return board[board.index('id="lead-figures"'):board.index("</section>", board.index('id="lead-figures"'))]
+
+    assert number in lead_section()
+    county = login("agency_staff", UNIT)
+    for action, form in (("sign", {}), ("report", {"verdict": "false", "actions_taken": "经核实孩子当晚已到家"})):
+        assert county.post(f"/console/leads/{number}/actions/{action}", form).status_code == 302
+    section = lead_section()
+    # the counts are the snapshot's, as of its time; the overdue list is as it is now
+    assert re.search(r"<b>1</b>已下发", section) and number not in section
+    run_due(state, utcnow() - timedelta(minutes=11), only=("dashboard",))  # stale: computed live
+    section = lead_section()
+    assert re.search(r"<b>1</b>已报告", section) and re.search(r"<b>0</b>超期未报告", section)
 
 
 def test_feed_admin_registers_and_pauses_feeds(login):

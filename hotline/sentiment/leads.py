@@ -324,8 +324,10 @@ def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime,
 def still_overdue(session: Session, actor: Actor, ids: list[int], now: datetime) -> list[Lead]:
     """The leads of IDS that are overdue as of NOW, the most overdue first: a lead listed by figures taken
     earlier and reported since is left out."""
+    if not ids:
+        return []
     stmt = visible_leads(actor).where(Lead.id.in_(ids), overdue_condition(now)).options(joinedload(Lead.unit))
-    return list(session.scalars(stmt.order_by(Lead.due_at))) if ids else []
+    return list(session.scalars(stmt.order_by(Lead.due_at)))
 
 
 def needs_lead(event: SentimentEvent) -> bool:

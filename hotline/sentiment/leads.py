@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.accounts.actor import Actor
@@ -326,8 +326,8 @@ def still_overdue(session: Session, actor: Actor, ids: list[int], now: datetime)
     earlier and reported since is left out."""
     if not ids:
         return []
-    stmt = visible_leads(actor).where(Lead.id.in_(ids), overdue_condition(now)).options(joinedload(Lead.unit))
-    return list(session.scalars(stmt.order_by(Lead.due_at)))
+    stmt = visible_leads(actor).where(Lead.id.in_(ids), overdue_condition(now)).order_by(Lead.due_at)
+    return list(session.scalars(stmt))  # each with its unit (joined: Lead.unit)
 
 
 def needs_lead(event: SentimentEvent) -> bool:

@@ -4,6 +4,7 @@ Each page is requested with a few rows, then again with many more, counting the 
 sends to the database; the two counts must be equal (a per-row query would add one per row). The counts
 themselves are printed on failure, so a change that adds a statement per request is visible too."""
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -155,8 +156,9 @@ def test_a_first_page_that_holds_every_match_is_not_counted_again(login, state):
     assert "共 3 张" in supervisor.get("/console/queue?per_page=2").get_data(as_text=True)
 
 
-def test_the_dashboard_runs_the_same_statements_for_1_and_for_25_overdue_leads(login, state):
-    """The overdue leads and their units come in one read, whatever their number."""
+def test_the_dashboard_reads_1_or_19_overdue_leads_alike_and_counts_25_with_one_statement_more(login, state):
+    """The listed overdue leads and their units come in one read, whatever their number; all of them are
+    counted by one more statement once the list is full."""
     from datetime import timedelta
 
     from hotline.accounts.actor import SYSTEM
@@ -169,7 +171,7 @@ def test_the_dashboard_runs_the_same_statements_for_1_and_for_25_overdue_leads(l
     harms = ["被继父用皮带抽得浑身是伤", "一个人被锁在家里三天没吃饭", "在冰窟窿边上玩没人看着",
              "说不想活了还把刀藏在枕头底下", "被陌生男人领上了一辆面包车"]
 
-    def overdue_leads(n: int, offset: int) -> None:  # high-risk stories, each lead 30 hours old (24 h allowed)
+    def overdue_leads(n: int, offset: int) -> None:  # each lead 30 days old: overdue whatever its risk
         now = utcnow()
         ingest_batch(state, [{"source": "weibo", "external_id": f"dash-{offset + i}", "published_at": now.isoformat(),
                               "text": f"急扩！长春市{places[(offset + i) % 5]}某村，{3 + (offset + i) // 5}岁的孩子"
@@ -178,12 +180,22 @@ def test_the_dashboard_runs_the_same_statements_for_1_and_for_25_overdue_leads(l
             events = session.scalars(select(SentimentEvent).where(~SentimentEvent.leads.any())).all()
             for event in events:
                 leads.open_lead(session, event, SYSTEM, policy=state.policy, taxonomy=state.taxonomy,
-                                now=now - timedelta(hours=30))
+                                now=now - timedelta(days=30))
             assert len(events) == n
+
+    def overdue_count() -> int:
+        page = supervisor.get("/console/dashboard").get_data(as_text=True)
+        return int(re.search(r"<b>(\d+)</b>超期未报告", page).group(1))
 
     supervisor = login("supervisor")
     overdue_leads(1, 0)
     few = statements_for(state, lambda: supervisor.get("/console/dashboard"))
-    overdue_leads(24, 1)
+    assert overdue_count() == 1
+    overdue_leads(leads.OVERDUE_LISTED - 2, 1)
     many = statements_for(state, lambda: supervisor.get("/console/dashboard"))
+    assert overdue_count() == leads.OVERDUE_LISTED - 1
     assert len(many) == len(few), (len(few), len(many), many)
+    overdue_leads(6, leads.OVERDUE_LISTED - 1)
+    full = statements_for(state, lambda: supervisor.get("/console/dashboard"))
+    assert overdue_count() == leads.OVERDUE_LISTED + 5 == 25
+    assert len(full) == len(few) + 1, (len(few), len(full), full)

@@ -312,8 +312,8 @@ def lead_figures(session: Session, actor: Actor, since: datetime, now: datetime,
         reported += int(n_reported or 0)
         on_time += int(n_on_time or 0)
     late = visible_leads(actor).where(overdue_condition(now))
-    overdue = list(session.scalars(late.with_only_columns(Lead.id).order_by(Lead.due_at).limit(listed))) \
-        if listed else []
+    overdue = (list(session.scalars(late.with_only_columns(Lead.id).order_by(Lead.due_at).limit(listed)))
+               if listed else [])
     return {"by_status": {s: counts.get(s, 0) for s in STATUS_NAMES_ZH}, "total": sum(counts.values()),
             "reported": reported, "on_time": on_time,
             "by_verdict": {v: verdicts.get(v, 0) for v in VERDICTS}, "overdue_ids": overdue,

@@ -29,8 +29,8 @@ def _lines(folder: Path) -> int:
 def test_the_evaluation_sets_are_found() -> None:
     assert not any("held_back" in f for f in read_corpus([CORPUS]).files)  # never trained on by accident
     names = {p.name for p in EVALUATION_SETS}
-    assert {"triage_blind2", "triage_blind5", "triage_blind6", "triage_blind7", "triage_blind8", "triage_dev7", "triage_dev9",
-            "triage_adversarial"} <= names
+    assert {"triage_blind2", "triage_blind5", "triage_blind6", "triage_blind7", "triage_blind8", "triage_dev7",
+            "triage_dev9", "triage_adversarial"} <= names
 
 
 @pytest.mark.parametrize("folder", ALL_SETS, ids=lambda p: p.name)

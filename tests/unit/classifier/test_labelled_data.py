@@ -71,7 +71,8 @@ SECOND_READINGS = [p for p in EVALUATION_SETS if (p / "second_reading").is_dir()
 
 
 def test_the_second_readings_are_found() -> None:
-    assert {"triage_blind2", "triage_blind5", "triage_blind6", "triage_blind7", "triage_dev7", "triage_dev8"} <= {
+    assert {"triage_blind2", "triage_blind5", "triage_blind6", "triage_blind7", "triage_blind8", "triage_dev7",
+            "triage_dev8"} <= {
         p.name for p in SECOND_READINGS}
 
 

@@ -21,8 +21,10 @@ A match is discarded when
 * "不是" a few characters before it ("不是孩子走丢了"), a sentence opening with a worry ("会不会…"),
   a resolved scare ("问清楚了"), the suspect in custody ("已经被抓了"), a game ("不是真的"), news,
 * the sentence before it tells a dream, a film or the news ("梦见他爸拿棒子追他，喊别打了"), the caller
-  corrects a fright ("我以为她割腕了…一看是红笔画的"), a "missing" child is a pet, a threat is set for a later
-  day ("开学了接着收拾你"),
+  corrects a fright ("我以为她割腕了…一看是红笔画的", "吓得我…结果他说是抄的歌词"), a "missing" child is a pet
+  or the one gone is an adult ("大伯好几天没回家了"), a carer is gone for years or remarried ("他妈改嫁了再没回来过":
+  how the child came to be in difficulty, not a child alone now), a threat is set for a later day ("开学了接着收拾
+  你") or a worry about later ("别到时候又打"),
 * or the text opens as a consultation ("我想问问") and the cue's sentence has no event now.
 Specs with ``evidence`` need it somewhere in the text, outside a worry or a negation (a handover needs an
 injury and a disclosure or suspicion; a recurrence tonight, or a child still with the suspect every day, needs
@@ -71,7 +73,8 @@ _PAST = re.compile(
 )
 _HYPO_WORDS = (
     r"担心|会不会|万一|防止|预防|以防|防范|防拐|防溺水|宣传|讲座|培训|知识|演练|提醒|是否|有没有可能|想了解|咨询|问一下|"
-    r"请问|想问|怎么预防|建议|做梦|噩梦|打个比方|比如|听说|据说|传言|谣言|真的假的|新闻|报道|网上说|网上看|电视上"
+    r"请问|想问|怎么预防|建议|做梦|噩梦|打个比方|比如|听说|据说|传言|谣言|真的假的|新闻|报道|网上说|网上看|电视上|"
+    r"别到时候|免得|省得|以免"
 )
 _HYPO = re.compile(_HYPO_WORDS + r"|如果|要是|假如|假设|怕")
 _HYPO_SELF_HARM = re.compile(_HYPO_WORDS)  # "妈我要是没了你别难过" is intent, not a hypothesis
@@ -149,6 +152,16 @@ _CORRECTED = re.compile(r"一看是|原来是|原来|结果是|其实是|才知�
 _TOLD_STORY = re.compile(r"梦见|梦到|做梦|噩梦|新闻|刷到|电视上|电视里|电影|网上看到|网上说|报道")
 #: a lost pet ("俺家宝宝丢了…它才两岁，泰迪") is not a missing child
 _LOST_PET = re.compile(r"寻狗|寻猫|泰迪|金毛|柯基|哈士奇|比熊|博美|宠物|狗绳|猫粮|狗粮")
+#: a carer gone for years, remarried or dead ("孩子他妈走了五年", "他妈改嫁了再没回来过") is how the child came to
+#: be in difficulty, not a child alone now (a child alone now is told by the other alone cues)
+_GONE_LONG = re.compile(r"改嫁|离婚|离了|去世|过世|病逝")
+_GONE_FOR = re.compile(r"过|\s*(都|已经|有)?([0-9一二三四五六七八九十两几多半]+|好几|好多)个?(年|月)")
+#: an adult is the one gone ("说大伯好几天没回家了", "孙子放学回来发现爷爷不见"): not a missing child
+_ADULT = r"(?:大伯|大爷|大舅|叔叔?|舅舅?|姑父|姨夫|爷爷|奶奶|姥姥|姥爷|外公|外婆|男人|老伴|父亲|母亲|老头|老太太|老人|" + _PARENT + ")"
+_ADULT_GONE = re.compile(_ADULT + r"(好|都|又|也|已经)?(不见|没回|没到家|未归|走失|[0-9两三四五六七八九十几]天没回)")
+#: a fright the caller corrects without "以为" ("吓得我赶紧冲他屋里去，结果他说是抄的歌词")
+_FRIGHT_CORRECTED = re.compile(
+    r"吓" + _NS + r"{0,24}?(结果|原来|一看|其实|才知道)" + _NS + r"{0,12}(歌词|抄的|开玩笑|闹着玩|假的|演的|画的|小说|台词|恶作剧)")
 
 
 @dataclass(frozen=True)
@@ -194,14 +207,14 @@ CUES: tuple[CueSpec, ...] = (
         needs_now=True),
     CueSpec("alone", re.compile(
         r"(?<!自己)(反锁|锁|关)在?(家|屋|车|阳台|仓房|地下室|厕所|门外|外面|里)|锁(里头|外面|屋里)|车里锁着|把门锁了|门一直锁着|"
-        r"就剩(个|一个)?.{0,4}(小孩|孩子)|(屋里|家里)就(一个|个)?[^跟和与]{0,4}(小孩|孩子)|(一个人|独自|自己)在(家|屋)(?!照顾|带|看|给)|出不去|进不去|"
+        r"就剩(个|一个)?.{0,4}(小孩|孩子)|(屋里|家里)就(一个|个)?[^跟和与,，。!?！？;；\n]{0,4}(小孩|孩子)|(一个人|独自|自己)在(家|屋)(?!照顾|带|看|给)|出不去(?!门?(挣|打工|干活|上班|赚))|进不去|"
         r"没人管|哭也不管|没人照顾|叫不醒|躺地上|不动弹|没(有)?(吃的|饭吃)|吃的都没有|饭都吃不上|饿(了)?(两|三|好几|一)天|饿得|"
         r"喊饿|说饿|光着脚|雪地里|零下|婴儿哭|(未见|没有|没|不见)(家长|大人)|睡(在)?(候车室|车站|桥洞|街上|楼道)|" + _PARENT + r".{0,8}(没回来|不在家|没影|没见着人|走了)"),
         needs_now=True, duration_counts=True),
     CueSpec("abandoned", re.compile(r"弃婴|刚生下来的孩子|脐带|扔在(门口|路边|垃圾)|纸箱子?里.{0,6}(孩子|婴儿)")),
     CueSpec("self_harm", re.compile(
         r"不想活|想死|自杀|轻生|跳楼|跳河|跳江|跳下去|要跳|割腕|划(胳膊|手腕|手)|刀片|安眠药|农药|敌敌畏|百草枯|老鼠药|"
-        r"(吃|服)(了|下).{0,8}(药|片)|上吊|绳子|勒自己|楼顶|天台|顶楼|护栏外|栏杆上|(?<!天)桥上|永别|遗书|我先走了|我(马上)?就走了|"
+        r"(吃|服)(了|下).{0,8}(药|片)|上吊|绳子|勒自己|楼顶|天台|顶楼|护栏外|栏杆外|栏杆上|(?<!天)桥上|永别|遗书|我先走了|我(马上)?就走了|"
         r"我要走了|没了你|活着(没意思|有啥意思|太累)|撑不下去|撑不住|不想再这样|告别|想不开|美工刀|水果刀|往(江|河|湖|水)里(走|跳)|"
         r"(药|安眠药|片|刀片|绳子)" + _NC + r"{0,4}(攒|存|囤|准备|买)(好|够|了)|(攒|存|囤)(了|好|够)" + _NC + r"{0,6}(药|片)|写好(的|了)" + _NC + r"{0,4}(纸条|字条|遗书|信)"),
         needs_now=True, now_extra=re.compile(
@@ -638,7 +651,10 @@ def find_emergency_cues(text: str) -> list[Cue]:
                 continue
             if spec.family == "missing" and re.search(_PARENT, m.group(0)):
                 continue
-            if spec.family == "alone" and re.search(r"早|多年|几年|常年|多久|很久|好久", m.group(0)):
+            if spec.family == "alone" and (re.search(r"早|多年|几年|常年|多久|很久|好久", m.group(0)) or (
+                    re.search(_PARENT, m.group(0)) and (_GONE_LONG.search(m.group(0)) or _GONE_FOR.match(text, m.end())))):
+                continue
+            if spec.family == "missing" and _ADULT_GONE.search(text, max(0, m.start() - 4), m.end() + 2):
                 continue
             past = _PAST.search(clause) or (text[m.end() : m.end() + 1] == "过" and not re.search("没|未", m.group(0)))
             if spec.strict_past:
@@ -654,7 +670,8 @@ def find_emergency_cues(text: str) -> list[Cue]:
             sentence = text[s0:s1]
             if _SENTENCE_HYPO.match(sentence) or _TOLD_STORY.search(text[s0 : m.start()]):
                 continue
-            if "以为" in text[c0 : m.end()] and _CORRECTED.search(text[m.end() : m.end() + 40]):
+            corrected = "以为" in text[c0 : m.end()] and _CORRECTED.search(text[m.end() : m.end() + 40])
+            if corrected or _FRIGHT_CORRECTED.search(text[m.end() : m.end() + 60]):
                 continue
             if spec.family == "missing" and _LOST_PET.search(text):
                 continue

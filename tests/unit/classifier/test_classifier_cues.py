@@ -262,3 +262,34 @@ def test_round_three_emergencies_fire(text):
 ])
 def test_round_three_look_alikes_do_not_fire(text):
     assert cues(text) == []
+
+
+# round 5 (2026-12-06): a carer gone for years, an adult who is the one missing, a fright the caller corrects
+# without "以为", a worry about later (别到时候), 出不去 about work, a match across a sentence's end — each fired before on a development set's or the corpus's non-emergency (the round's own words);
+# the emergencies beside them must still fire
+@pytest.mark.parametrize("text", [
+    "孩子他妈走了五年，我一个人拉扯俩孩子。我把材料准备了一个礼拜，坐了一个多小时客车去交",
+    "他妈改嫁了再没回来过，电话也换了。现在就我一个老太太领着俩孩子，这几天揭不开锅了",
+    "他爸蹲监狱了，他妈改嫁走了，孩子这几天自个儿捡柴火做饭",
+    "他妈离婚走了，孩子跟着我过，这几天想给孩子办个户口",
+    "我一问，孩子说大伯好几天没回家了，放学就上我家吃饭",
+    "我在孩子本子上看见写着“我走了，别找我”，吓得我赶紧冲他屋里去，结果他说是抄的歌词",
+    "我男人瘫在炕上，我得伺候他，出不去门挣钱。煤烧到这会儿就剩两三天的了",
+    "煤烧到这会儿就剩两三天的了，再往后屋里就得冻冰。孩子的棉鞋也露脚趾头了",
+    "那男的被拘留十天，今天孩子在他姥姥家挺好。十天以后他放出来，有没有人跟进一下，别到时候又打",
+])
+def test_round_five_look_alikes_do_not_fire(text):
+    assert cues(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "孩子他妈走了，俩孩子在家饿了两天了",
+    "他妈一直没回来，孩子一个人在家三天了",
+    "孩子三天没回家了，电话也打不通",
+    "孩子留了张纸条说别找我，人不见了，电话关机",
+    "对面阳台有个小孩骑在栏杆外头哭，现在还在那",
+    "屋里就一个孩子，大人两天没回来了",
+    "他爸喝多了正在屋里又打孩子，快来人",
+])
+def test_round_five_emergencies_still_fire(text):
+    assert cues(text)

@@ -265,8 +265,9 @@ def fit_classifier(
                 thresholds["emergency_cue_floor"] = cue_floor
                 info.setdefault("thresholds", {})["urgency_cue_floor"] = floor_stats
                 say(f"  urgency: an emergency cue raises urgency alone from P(emergency) {cue_floor} "
-                    f"(cv: {floor_stats.get('cv_negatives_under')} of {floor_stats.get('cv_cue_negatives')} "
-                    f"look-alikes with a cue fall under it)")
+                    f"(cv: {floor_stats['cv_negatives_under']} of {floor_stats['cv_cue_negatives']} "
+                    f"look-alikes with a cue fall under it)" if cue_floor is not None else
+                    "  urgency: an emergency cue always raises urgency (every floor would lose an emergency a cue caught)")
                 if cue_floor is not None:
                     cue = cue & (proba >= cue_floor)
             threshold, stats = pick_threshold(proba, cue, y == label, recall, floor)

@@ -291,6 +291,7 @@ def test_round_five_look_alikes_do_not_fire(text):
     "屋里就一个孩子，大人两天没回来了",
     "他爸喝多了正在屋里又打孩子，快来人",
     "孩子说要跳楼，吓得我赶紧跑上去，结果他说不是开玩笑，现在还站在护栏外",
+    "吓得我赶紧跑上去，现在孩子还站在护栏外",
 ])
 def test_round_five_emergencies_still_fire(text):
     assert cues(text)

@@ -264,11 +264,13 @@ def fit_classifier(
                 cue_floor, floor_stats = pick_cue_floor(proba, cue, y == label)
                 thresholds["emergency_cue_floor"] = cue_floor
                 info.setdefault("thresholds", {})["urgency_cue_floor"] = floor_stats
-                say(f"  urgency: an emergency cue raises urgency alone from P(emergency) {cue_floor} "
-                    f"(cv: {floor_stats['cv_negatives_under']} of {floor_stats['cv_cue_negatives']} "
-                    f"look-alikes with a cue fall under it)" if cue_floor is not None else
-                    "  urgency: an emergency cue always raises urgency (every floor would lose an emergency a cue caught)")
-                if cue_floor is not None:
+                if cue_floor is None:
+                    say("  urgency: an emergency cue always raises urgency (every floor would lose an emergency "
+                        "a cue caught)")
+                else:
+                    say(f"  urgency: an emergency cue raises urgency alone from P(emergency) {cue_floor} "
+                        f"(cv: {floor_stats['cv_negatives_under']} of {floor_stats['cv_cue_negatives']} "
+                        f"look-alikes with a cue fall under it)")
                     cue = cue & (proba >= cue_floor)
             threshold, stats = pick_threshold(proba, cue, y == label, recall, floor)
             thresholds[f"{label}_threshold"] = threshold

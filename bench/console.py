@@ -3,7 +3,9 @@ a page filtered by three and by four columns, the next page by its cursor), the 
 the dashboard and an agency inbox, against a server holding N tickets (default 1,000,000). For each endpoint
 it prints requests/s, p50/p95, **server CPU per request** (the server processes' CPU time over the run /
 requests) and p95 as a ratio of the `/healthz` p95 measured in the same run; then the server's RSS per
-worker. `--soak N` then sends N more mixed requests and prints RSS every tenth of them (growth means a leak).
+worker. `--soak N` then sends N more mixed requests and prints RSS every tenth of them (growth means a leak);
+with `--trace-heap` also the server's Python heap as tracemalloc counts it, and the lines whose share changed most
+(`bench/heaptrace/`; tracing makes every request several times dearer, so its CPU figures are not comparable).
 
     python bench/console.py                                   # 1M tickets, SQLite, one waitress process
     python bench/console.py --tickets 100000 --threads 16     # the same with 16 server threads
@@ -12,6 +14,7 @@ worker. `--soak N` then sends N more mixed requests and prints RSS every tenth o
     python bench/console.py --postgres URL --workers 2 --only "ticket list,healthz (baseline)"
     python bench/console.py --postgres URL --servers 1x4,2x1,1x4,2x1   # two configurations alternated, one seed
     python bench/console.py --tickets 100000 --soak 100000    # memory over 100k requests
+    python bench/console.py --tickets 100000 --soak 100000 --trace-heap   # ... and the Python heap in it
     python bench/console.py --client wrk --seconds 15         # the load from wrk: the server saturated
 
 The tickets are bulk-inserted (fabricated texts spread over a year, 17 agencies' county units, every
@@ -34,6 +37,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -329,10 +333,32 @@ def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base:
         mixed = [c for n, c in calls.items() if n != "healthz (baseline)"]
         step = max(1, args.soak // 10)
         print(f"soak: {args.soak:,} mixed requests; RSS per worker (MB) every {step:,}:")
+        heap = traced_heap(env, server.pid) if args.trace_heap else None
+        if heap:
+            print(f"  before   : Python heap {heap()}")
         for done in range(0, args.soak, step):
             for who, call in mixed:
                 run(users[who], step // len(mixed), call)
-            print(f"  after {done + step:>8,}: " + ", ".join(f"{rss_mb(p):.0f}" for p in workers), flush=True)
+            print(f"  after {done + step:>8,}: " + ", ".join(f"{rss_mb(p):.0f}" for p in workers)
+                  + (f"; Python heap {heap()}" if heap else ""), flush=True)
+
+
+def traced_heap(env: dict, pid: int):  # noqa: ANN201
+    """A function returning the server's traced Python heap (MB) and its biggest growth so far, read through
+    ``bench/heaptrace/sitecustomize.py`` (SIGUSR1 -> one line in the log)."""
+    log = Path(env["HOTLINE_BENCH_HEAP_LOG"])
+
+    def read() -> str:
+        before = len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
+        os.kill(pid, signal.SIGUSR1)
+        for _ in range(600):  # a snapshot of a few hundred MB of traces takes seconds
+            lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+            if len(lines) > before:
+                size, _, grown = lines[-1].partition(" ")
+                return f"{int(size) / 2**20:.1f} MB" + (f" (changed most: {grown})" if grown else "")
+            time.sleep(0.1)
+        return "no answer"
+    return read
 
 
 def main() -> None:
@@ -348,6 +374,8 @@ def main() -> None:
                         "database, as WORKERSxTHREADS: '1x4,2x1,1x4,2x1' alternates two of them")
     parser.add_argument("--only", help="comma-separated endpoint names to measure (healthz is always measured)")
     parser.add_argument("--soak", type=int, default=0, help="then N mixed requests, RSS every N/10")
+    parser.add_argument("--trace-heap", action="store_true",
+                        help="with --soak: the server's Python heap (tracemalloc) beside RSS; one process only")
     parser.add_argument("--client", choices=("python", "wrk"), default="python",
                         help="the load: Python threads (default) or wrk (Debian package wrk), one connection per user")
     parser.add_argument("--seconds", type=int, default=15, help="seconds per endpoint with --client wrk")
@@ -358,8 +386,13 @@ def main() -> None:
             servers = [(int(w), int(t)) for w, t in (c.split("x") for c in args.servers.split(","))]
         except ValueError:
             parser.error("--servers: WORKERSxTHREADS, comma-separated, e.g. 1x4,2x1")
+    if args.trace_heap and (not args.soak or any(w != 1 for w, _ in servers)):
+        parser.error("--trace-heap needs --soak and one server process (gunicorn's workers take SIGUSR1 for themselves)")
     instance = Path(tempfile.mkdtemp(prefix="hotline-console-bench-"))
     env = {**os.environ, "HOTLINE_INSTANCE_PATH": str(instance)}
+    if args.trace_heap:  # only `hotline serve` acts on it (bench/heaptrace/sitecustomize.py)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "bench" / "heaptrace"), env.get("PYTHONPATH")]))
+        env["HOTLINE_BENCH_HEAP_LOG"] = str(instance / "heap.log")
     if args.client == "wrk":  # one user's connection sends far more than a person types; the counter is still written
         env["HOTLINE_RATE_LIMIT_TRIAGE_SESSION"] = "1000000/60"
     env.pop("HOTLINE_DATABASE_URL", None)

@@ -344,7 +344,7 @@ def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base:
 
 
 def traced_heap(env: dict, pid: int):  # noqa: ANN201
-    """A function returning the server's traced Python heap (MB) and its biggest growth so far, read through
+    """A function returning the server's traced Python heap (MB) and the lines that changed most so far, read through
     ``bench/heaptrace/sitecustomize.py`` (SIGUSR1 -> one line in the log)."""
     log = Path(env["HOTLINE_BENCH_HEAP_LOG"])
 
@@ -354,8 +354,8 @@ def traced_heap(env: dict, pid: int):  # noqa: ANN201
         for _ in range(600):  # a snapshot of a few hundred MB of traces takes seconds
             lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
             if len(lines) > before:
-                size, _, grown = lines[-1].partition(" ")
-                return f"{int(size) / 2**20:.1f} MB" + (f" (changed most: {grown})" if grown else "")
+                size, _, moved = lines[-1].partition(" ")
+                return f"{int(size) / 2**20:.1f} MB" + (f" (changed most: {moved})" if moved else "")
             time.sleep(0.1)
         return "no answer"
     return read

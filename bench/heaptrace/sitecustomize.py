@@ -17,12 +17,12 @@ if _LOG and sys.argv[1:2] == ["serve"]:
 
     def _report(signum: int, frame: object) -> None:
         snapshot = tracemalloc.take_snapshot().filter_traces((tracemalloc.Filter(False, tracemalloc.__file__),))
-        grown = "" if not _first else "; ".join(
+        moved = "" if not _first else "; ".join(
             f"{s.traceback[0].filename.rsplit('/', 1)[-1]}:{s.traceback[0].lineno} {s.size_diff / 1024:+.0f} KiB"
             for s in snapshot.compare_to(_first[0], "lineno")[:5])
         if not _first:
             _first.append(snapshot)
         with open(_LOG, "a", encoding="utf-8") as out:
-            out.write(f"{tracemalloc.get_traced_memory()[0]} {grown}\n")
+            out.write(f"{tracemalloc.get_traced_memory()[0]} {moved}\n")
 
     signal.signal(signal.SIGUSR1, _report)

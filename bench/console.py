@@ -348,13 +348,16 @@ def traced_heap(env: dict, pid: int):  # noqa: ANN201
     ``bench/heaptrace/sitecustomize.py`` (SIGUSR1 -> one line in the log)."""
     log = Path(env["HOTLINE_BENCH_HEAP_LOG"])
 
+    def lines() -> list[str]:
+        return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
     def read() -> str:
-        before = len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
+        before = len(lines())
         os.kill(pid, signal.SIGUSR1)
         for _ in range(600):  # a snapshot of a few hundred MB of traces takes seconds
-            lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-            if len(lines) > before:
-                size, _, moved = lines[-1].partition(" ")
+            answered = lines()
+            if len(answered) > before:
+                size, _, moved = answered[-1].partition(" ")
                 return f"{int(size) / 2**20:.1f} MB" + (f" (changed most: {moved})" if moved else "")
             time.sleep(0.1)
         return "no answer"

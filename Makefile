@@ -36,14 +36,25 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-# The suite runs on SQLite (the embedded default: forced, whatever the environment says), then again on
-# PostgreSQL when HOTLINE_TEST_DATABASE_URL is set (.ci/run sets it to the local server).
+# The suite runs on SQLite (the embedded default: forced, whatever the environment says), and on PostgreSQL
+# when HOTLINE_TEST_DATABASE_URL is set (.ci/run sets it to the local server). The two passes run side by side:
+# the suite waits on servers, browsers and subprocesses much of the time, so together they take about two
+# thirds of the time one after the other. The SQLite pass prints as it goes; the PostgreSQL pass's output
+# follows when both have ended (and it is stopped if make is interrupted); either failing fails the target.
 test: $(STAMP) lint browser
-	@echo "== tests on SQLite =="
-	HOTLINE_TEST_DATABASE_URL= $(BIN)/python -m pytest -q
-	@if [ -n "$$HOTLINE_TEST_DATABASE_URL" ]; then \
+	@if [ -z "$$HOTLINE_TEST_DATABASE_URL" ]; then \
+		echo "== tests on SQLite =="; \
+		HOTLINE_TEST_DATABASE_URL= $(BIN)/python -m pytest -q; \
+	else \
+		log=$$(mktemp); \
+		$(BIN)/python -m pytest -q > "$$log" 2>&1 & postgres=$$!; \
+		trap 'kill $$postgres 2>/dev/null' INT TERM; \
+		echo "== tests on SQLite (the PostgreSQL pass runs beside it) =="; \
+		HOTLINE_TEST_DATABASE_URL= $(BIN)/python -m pytest -q; sqlite=$$?; \
+		wait $$postgres; pg=$$?; \
 		echo "== tests on PostgreSQL ($${HOTLINE_TEST_DATABASE_URL##*@}) =="; \
-		$(BIN)/python -m pytest -q; \
+		cat "$$log"; rm -f "$$log"; \
+		[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]; \
 	fi
 
 clean:

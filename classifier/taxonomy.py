@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from classifier.yamlfile import parse_yaml
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("data") / "taxonomy.yaml"
 
@@ -50,7 +50,7 @@ class TaxonomyError(ValueError):
 
 
 def parse_taxonomy(raw: bytes) -> Taxonomy:
-    data = yaml.safe_load(raw)
+    data = parse_yaml(raw)
     try:
         agencies = {str(k): str(v) for k, v in data["agencies"].items()}
         categories = {

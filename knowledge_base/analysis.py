@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from classifier.text import fingerprint as text_fingerprint
 from classifier.text import normalize, segmenter, user_terms
 from classifier.text import stopwords as _stopwords
+from classifier.yamlfile import parse_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SYNONYMS_PATH = DATA_DIR / "synonyms.yaml"
@@ -120,7 +119,7 @@ class SynonymRule:
 
 
 def load_synonyms(path: Path | str = SYNONYMS_PATH) -> tuple[SynonymRule, ...]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = parse_yaml(Path(path).read_text(encoding="utf-8")) or {}
     rules = []
     for entry in data.get("synonyms") or []:
         phrases = tuple(normalize(str(p)) for p in entry.get("from") or () if str(p).strip())

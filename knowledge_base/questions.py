@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from classifier.yamlfile import parse_yaml
 
 from .analysis import DATA_DIR
 
@@ -20,7 +20,7 @@ QUESTIONS_PATH = DATA_DIR / "similar_questions.yaml"
 
 
 def load_questions(path: Path | str) -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = parse_yaml(Path(path).read_text(encoding="utf-8")) or {}
     out: dict[str, tuple[str, ...]] = {}
     for pid, questions in (data.get("questions") or {}).items():
         qs = tuple(dict.fromkeys(q.strip() for q in questions or () if isinstance(q, str) and q.strip()))

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import socket
@@ -28,6 +29,14 @@ from tests_support import BACKEND, TEST_DB_URL
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"hotline test database: {BACKEND}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the project's modules once, so that the ``hotline`` processes the suite starts read bytecode
+    rather than each compiling every module again (where PYTHONDONTWRITEBYTECODE is set, none would be kept)."""
+    root = Path(__file__).resolve().parents[1]
+    for package in ("hotline", "classifier", "knowledge_base"):
+        compileall.compile_dir(root / package, quiet=1)
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_make_test_runs_the_first_pass_on_sqlite_even_when_ci_names_postgresql():
+def test_make_test_runs_a_pass_on_sqlite_even_when_ci_names_postgresql():
     env = {**os.environ, "HOTLINE_TEST_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test"}
-    lines = subprocess.run(["make", "-n", "-s", "test"], cwd=ROOT, env=env, capture_output=True, text=True,
-                           check=True).stdout.splitlines()
-    runs = [line for line in lines if "pytest" in line]
-    assert runs[0].startswith("HOTLINE_TEST_DATABASE_URL= "), runs  # the first pass: SQLite, forced
-    assert any("HOTLINE_TEST_DATABASE_URL" in line and "-n" in line for line in lines)  # then PostgreSQL if set
+    recipe = subprocess.run(["make", "-n", "-s", "test"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True).stdout
+    runs = [line.strip() for line in recipe.splitlines() if "-m pytest" in line]
+    sqlite = [run for run in runs if run.startswith("HOTLINE_TEST_DATABASE_URL= ")]  # forced, whatever CI says
+    assert sqlite and len(runs) > len(sqlite), runs  # and a pass that keeps CI's PostgreSQL
+    assert '[ -z "$HOTLINE_TEST_DATABASE_URL" ]' in recipe  # which runs only when it is set
+    assert "[ $sqlite -eq 0 ] && [ $pg -eq 0 ]" in recipe  # and either pass failing fails the target
 
 
 def _imports(package: str) -> dict[str, set[str]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from classifier.yamlfile import parse_yaml
+
 RISKS = ("low", "medium", "high")
 
 
@@ -24,7 +26,7 @@ class SentimentPolicy:
     @classmethod
     def from_file(cls, path: Path) -> SentimentPolicy:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            raw = parse_yaml(path.read_text(encoding="utf-8")) or {}
             rules = raw.get("raise_risk") or {}
             return cls(int(rules.get("items", cls.raise_items)), int(rules.get("reposts", cls.raise_reposts)),
                        int(rules.get("items_per_hour", cls.raise_items_per_hour)), bool(raw.get("auto_open_leads")))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from classifier.yamlfile import parse_yaml
 from hotline.tickets.workcalendar import WorkCalendar
 from hotline.timeutil import iso_local
 
@@ -84,7 +85,7 @@ class DeadlinePolicy:
     @classmethod
     def from_file(cls, path: Path, calendar: WorkCalendar) -> DeadlinePolicy:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = parse_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise PolicyError(f"cannot read deadline policy {path}: {exc}") from exc
         return cls(raw or {}, calendar)

@@ -13,6 +13,7 @@ from pathlib import Path
 import chinese_calendar
 import yaml
 
+from classifier.yamlfile import parse_yaml
 from hotline.timeutil import SHANGHAI
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class WorkCalendar:
 
     def _load(self, path: Path) -> None:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = parse_yaml(path.read_text(encoding="utf-8")) or {}
             for year, spec in (data.get("years") or {}).items():
                 spec = spec or {}
                 holidays = frozenset(_as_date(d) for d in spec.get("holidays") or ())

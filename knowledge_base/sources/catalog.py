@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from classifier.yamlfile import parse_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_CONTENT_DIR = PACKAGE_DIR / "content"
@@ -17,7 +17,7 @@ DOCUMENTS_PATH = PACKAGE_DIR / "data" / "documents.yaml"
 
 @lru_cache(maxsize=4)
 def catalog(path: str = str(DOCUMENTS_PATH)) -> dict[str, dict]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = parse_yaml(Path(path).read_text(encoding="utf-8")) or {}
     return {str(k): dict(v or {}) for k, v in data.items()}
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import yaml
+from classifier.yamlfile import parse_yaml
 
 from .model import Article, Passage
 
@@ -30,7 +30,7 @@ def parse_markdown_article(path: Path | str) -> Article:
     m = _FRONT.match(path.read_text(encoding="utf-8"))
     if not m:
         raise ValueError(f"{path}: no YAML front matter")
-    meta = yaml.safe_load(m[1]) or {}
+    meta = parse_yaml(m[1]) or {}
     body = m[2].strip()
     art_id = str(meta.get("id") or path.stem)
     kind = str(meta.get("type") or ("directory" if path.parent.name == "directory" else "script"))

@@ -21,7 +21,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def two(start_server):  # noqa: ANN001, ANN201
-    return start_server(HOTLINE_PROXY_HOPS="1"), start_server(HOTLINE_PROXY_HOPS="1")
+    """Two hosts, started side by side (each start is mostly loading the model and the knowledge base)."""
+    hosts = start_server(HOTLINE_PROXY_HOPS="1", wait=False), start_server(HOTLINE_PROXY_HOPS="1", wait=False)
+    for host in hosts:
+        wait_for(host.ready, what=f"server on {host.url}")
+    return hosts
 
 
 def _console(http: requests.Session, base: str) -> requests.Response:

@@ -11,15 +11,13 @@ from process_support import Process, Server, shared_env, wait_for
 
 @pytest.fixture
 def start_server(live, tmp_path) -> Iterator[Callable[..., Server]]:  # noqa: ANN001
-    """start_server(workers=1, wait=True, **env) -> a ``hotline serve`` over the live database, running once it
-    answers (``wait=False``: still starting, so that several start side by side)."""
+    """start_server(workers=1, **env) -> a running ``hotline serve`` over the live database."""
     started: list[Server] = []
 
-    def _start(workers: int = 1, *, wait: bool = True, **extra: str) -> Server:
+    def _start(workers: int = 1, **extra: str) -> Server:
         server = Server(shared_env(live.runtime, tmp_path / f"host{len(started) + 1}", **extra), workers=workers)
         started.append(server)
-        if wait:
-            wait_for(server.ready, what=f"server on {server.url}")
+        wait_for(server.ready, what=f"server on {server.url}")
         return server
 
     yield _start

@@ -1,8 +1,8 @@
 """Two app processes (two hosts' ``hotline serve``, each behind a trusted proxy: ``HOTLINE_PROXY_HOPS=1``) and
 the scheduler, all on one database, behave as one system: a session started on one works on the other and a
 logout on one ends it on both; failed logins on both add up to one lockout, and to one per-address rate
-limit; an idempotency key used on one is honoured on the other. Real processes, real HTTP, the ``live``
-fixture's fresh database (PostgreSQL in the PostgreSQL pass). Also: a TOTP login started on one and finished
+limit; an idempotency key used on one is honoured on the other. Real processes, real HTTP, a ``live``
+database shared by the module (PostgreSQL in the PostgreSQL pass). Also: a TOTP login started on one and finished
 on the other, its code then spent on both; a signed API request's nonce refused when replayed to the other."""
 
 from __future__ import annotations
@@ -13,19 +13,30 @@ import uuid
 
 import pytest
 import requests
-from process_support import csrf_of, post_login, wait_for
+from process_support import Server, csrf_of, post_login, shared_env, wait_for
 from tests_support import PASSWORD, totp_codes
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def two(start_server):  # noqa: ANN001, ANN201
+@pytest.fixture(scope="module")
+def live(module_live):  # noqa: ANN001, ANN201
+    """One database for the module: its tests share the two hosts (each uses its own users, tokens and
+    addresses), which spares starting two processes per test."""
+    return module_live
+
+
+@pytest.fixture(scope="module")
+def two(live, tmp_path_factory):  # noqa: ANN001, ANN201
     """Two hosts, started side by side (each start is mostly loading the model and the knowledge base)."""
-    hosts = start_server(HOTLINE_PROXY_HOPS="1", wait=False), start_server(HOTLINE_PROXY_HOPS="1", wait=False)
-    for host in hosts:
-        wait_for(host.ready, what=f"server on {host.url}")
-    return hosts
+    hosts = [Server(shared_env(live.runtime, tmp_path_factory.mktemp("host"), HOTLINE_PROXY_HOPS="1")) for _ in range(2)]
+    try:
+        for host in hosts:
+            wait_for(host.ready, what=f"server on {host.url}")
+        yield hosts
+    finally:
+        for host in hosts:
+            host.stop()
 
 
 def _console(http: requests.Session, base: str) -> requests.Response:

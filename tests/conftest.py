@@ -28,9 +28,9 @@ from sqlalchemy import create_engine, make_url, text
 from tests_support import BACKEND, TEST_DB_URL
 
 # One BLAS / OpenMP thread for the suite and every process it starts (set before numpy loads; pytest and its
-# plugins load none): its matrices are
-# small, the two passes of `make test` share two cores, and a second thread spinning on them costs more CPU
-# than it saves (training the fixture model: 11.5 s of CPU for 6.1 s with two threads, 8.1 s for 8.1 with one).
+# plugins load none): its matrices are small, the two passes of `make test` share two cores, and a second
+# thread spinning on them costs more CPU than it saves (training the fixture model under cProfile: 11.5 s of
+# CPU for 6.1 s of wall with two threads, 8.1 s for 8.1 s with one).
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 

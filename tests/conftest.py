@@ -309,7 +309,7 @@ def _served_live(live_template: str, directory: Path) -> Iterator[Live]:
 
 @pytest.fixture
 def live(live_template: str, tmp_path: Path) -> Iterator[Live]:
-    """The app served by waitress (16 threads) on a free loopback port, over a fresh copy of the template."""
+    """A served app over a database of its own, for one test (``_served_live``)."""
     with _served_live(live_template, tmp_path) as served:
         yield served
 

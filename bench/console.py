@@ -3,7 +3,8 @@ a page filtered by three and by four columns, the next page by its cursor), the 
 the dashboard and an agency inbox, against a server holding N tickets (default 1,000,000). For each endpoint
 it prints requests/s, p50/p95, **server CPU per request** (the server processes' CPU time over the run /
 requests) and p95 as a ratio of the `/healthz` p95 measured in the same run; then the server's RSS per
-worker. `--soak N` then sends N more mixed requests and prints RSS every tenth of them (growth means a leak);
+worker. `--soak N` then sends N more mixed requests and prints RSS every tenth of them (growth means a leak;
+on SQLite beside each worker's open database connections, each with a page cache of up to 2 MB);
 with `--trace-heap` also the server's Python heap as tracemalloc counts it, and the lines whose share changed most
 (`bench/heaptrace/`; tracing makes every request several times dearer, so its CPU figures are not comparable).
 
@@ -16,6 +17,7 @@ with `--trace-heap` also the server's Python heap as tracemalloc counts it, and 
     python bench/console.py --tickets 100000 --soak 100000    # memory over 100k requests
     python bench/console.py --tickets 100000 --soak 100000 --trace-heap   # ... and the Python heap in it
     python bench/console.py --client wrk --seconds 15         # the load from wrk: the server saturated
+    python bench/console.py --server-cpus 0                   # the server on core 0, the client on the others
 
 The tickets are bulk-inserted (fabricated texts spread over a year, 17 agencies' county units, every
 status). ``--postgres`` names a server; a scratch database is created beside it and dropped at the end.
@@ -25,7 +27,9 @@ runs, latencies are lower bounds of what a separate client would see. ``--client
 from wrk (16 connections, one per user, the live-triage limit lifted): it keeps every server thread busy, where the
 Python client, itself busy on the same cores, leaves the server idle part of the time. Measured 2026-12-06 at 20k
 tickets on SQLite, wrk made every request dearer (list 6.2, live triage 7.9, dashboard 11.4 ms of CPU): four busy
-threads hand the GIL to each other at every SQLite step.
+threads hand the GIL to each other at every SQLite step. ``--server-cpus`` keeps the server's processes on the cores it
+names and the client (and wrk) on the others, as a client on another host would be; a PostgreSQL server is not
+pinned and runs where the kernel puts it.
 """
 
 from __future__ import annotations
@@ -189,6 +193,18 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def sqlite_connections(pid: int, path: str) -> int:
+    """The SQLite connections process PID holds open on the database file PATH: each keeps its own page cache (up to
+    2 MB), and the pool keeps up to 16 of them, opened when that many requests need one at once."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd) == path
+        except OSError:  # closed meanwhile
+            continue
+    return count
+
+
 def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:  # noqa: ANN001
     lat: list[float] = []
     errors: Counter = Counter()
@@ -303,7 +319,9 @@ def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base:
     pids = process_tree(server.pid)
     workers = [p for p in pids if p != server.pid] or [server.pid]
     load = f"wrk, {args.seconds} s" if args.client == "wrk" else f"{args.requests} requests"
-    print(f"{args.users} users; {load} per endpoint; client on the same {os.cpu_count()} cores")
+    client = (f"client on cores {sorted(os.sched_getaffinity(0))}" if args.server_cpus
+              else f"client on the same {os.cpu_count()} cores")
+    print(f"{args.users} users; {load} per endpoint; {client}")
     print(f"{'endpoint':24s} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>10} {'p95/healthz':>11}  errors")
     base_p95 = None
     for name, (who, call) in calls.items():
@@ -328,7 +346,14 @@ def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base:
         base_p95 = base_p95 or p95
         print(f"{name:24s} {done / took:7.1f} {p50:8.1f} {p95:8.1f} {cpu:10.2f} "
               f"{p95 / base_p95:11.2f}  {sum(errors.values())} {dict(errors) or ''}", flush=True)
-    print("RSS per worker (MB): " + ", ".join(f"{rss_mb(p):.0f}" for p in workers))
+    sqlite_file = None if env.get("HOTLINE_DATABASE_URL") else str(Path(env["HOTLINE_INSTANCE_PATH"]) / "hotline.db")
+
+    def rss() -> str:
+        """Each worker's RSS (MB), and on SQLite its open database connections."""
+        return ", ".join(f"{rss_mb(p):.0f}" + (f" ({sqlite_connections(p, sqlite_file)} database connections)"
+                                               if sqlite_file else "") for p in workers)
+
+    print(f"RSS per worker (MB): {rss()}")
     if args.soak:
         mixed = [c for n, c in calls.items() if n != "healthz (baseline)"]
         step = max(1, args.soak // 10)
@@ -339,7 +364,7 @@ def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base:
         for done in range(0, args.soak, step):
             for who, call in mixed:
                 run(users[who], step // len(mixed), call)
-            print(f"  after {done + step:>8,}: " + ", ".join(f"{rss_mb(p):.0f}" for p in workers)
+            print(f"  after {done + step:>8,}: {rss()}"
                   + (f"; Python heap {heap()}" if heap else ""), flush=True)
 
 
@@ -382,7 +407,19 @@ def main() -> None:
     parser.add_argument("--client", choices=("python", "wrk"), default="python",
                         help="the load: Python threads (default) or wrk (Debian package wrk), one connection per user")
     parser.add_argument("--seconds", type=int, default=15, help="seconds per endpoint with --client wrk")
+    parser.add_argument("--server-cpus", help="comma-separated cores for the server's processes (e.g. '0'); the "
+                        "client runs on the others")
     args = parser.parse_args()
+    server_cpus = None
+    if args.server_cpus:
+        cores = os.sched_getaffinity(0)
+        try:
+            server_cpus = {int(c) for c in args.server_cpus.split(",")}
+        except ValueError:
+            parser.error("--server-cpus: core numbers, comma-separated, e.g. 0 or 0,1")
+        if not server_cpus < cores:
+            parser.error(f"--server-cpus: cores among {sorted(cores)}, leaving at least one for the client")
+        os.sched_setaffinity(0, cores - server_cpus)  # this process, and what it starts from here: the client
     servers = [(args.workers, args.threads)]
     if args.servers:
         try:
@@ -417,9 +454,10 @@ def main() -> None:
         print(f"{make_url(db_url).get_backend_name()}: seeded {args.tickets:,} tickets in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         for workers, threads in servers:
-            print(f"\nserver: {workers} process(es) × {threads} threads", flush=True)
+            pinned = f" on cores {sorted(server_cpus)}" if server_cpus else ""
+            print(f"\nserver: {workers} process(es) × {threads} threads{pinned}", flush=True)
             with log_path.open("a", encoding="utf-8") as log:
-                server, base = serve(env, workers, threads, output=log)
+                server, base = serve(env, workers, threads, output=log, cpus=server_cpus)
             try:
                 measure(args, env, server, base, numbers)
             finally:

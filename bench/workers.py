@@ -55,11 +55,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict, workers: int, threads: int, output=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:  # noqa: ANN001
-    """``hotline serve`` on a free port with ``env``, and its base URL, once ``/healthz`` answers (3 minutes at most)."""
+def serve(env: dict, workers: int, threads: int, output=subprocess.DEVNULL,  # noqa: ANN001
+          cpus: set[int] | None = None) -> tuple[subprocess.Popen, str]:
+    """``hotline serve`` on a free port with ``env``, and its base URL, once ``/healthz`` answers (3 minutes at most).
+    ``cpus``: the cores the server (and the workers it forks) may run on."""
     port = free_port()
     proc = subprocess.Popen([HOTLINE, "serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
-                            env=env, stdout=output, stderr=output)
+                            env=env, stdout=output, stderr=output,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)  # noqa: PLW1509
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

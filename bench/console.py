@@ -195,7 +195,7 @@ def rss_mb(pid: int) -> float:
 
 def sqlite_connections(pid: int, path: str) -> int:
     """The SQLite connections process PID holds open on the database file PATH: each keeps its own page cache (up to
-    2 MB), and the pool keeps up to 16 of them, opened when that many requests need one at once."""
+    2 MB), and the pool (``hotline.db.POOL``) keeps them open once that many requests needed one at once."""
     count = 0
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:

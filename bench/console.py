@@ -217,7 +217,11 @@ def run(sessions: list, total: int, call) -> tuple[float, list[float], Counter]:
         if not hasattr(mine, "session"):
             mine.session = sessions[next(handed) % len(sessions)]
         t0 = time.perf_counter()
-        resp = call(mine.session, i)
+        try:
+            resp = call(mine.session, i)
+        except requests.ConnectionError:  # e.g. a kept-alive connection the server closed as it was reused
+            errors["connection"] += 1
+            return
         lat.append((time.perf_counter() - t0) * 1000)
         if resp.status_code != 200:
             errors[resp.status_code] += 1

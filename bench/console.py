@@ -286,8 +286,10 @@ def run_wrk(base: str, users: list[dict[str, str]], method: str, paths: list[str
     return micros / 1e6, done, p50 / 1000, p95 / 1000, errors
 
 
-def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base: str, numbers: list[str]) -> None:
-    """Every endpoint (or ``--only``'s) against one running server, then RSS per worker and the soak."""
+def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base: str, numbers: list[str],
+            sqlite_file: str | None) -> None:
+    """Every endpoint (or ``--only``'s) against one running server, then RSS per worker and the soak; on SQLite
+    (``sqlite_file``, the database file) each worker's open connections beside its RSS."""
     users = {name: [login(base, name) for _ in range(args.users)] for name in ("lead", "desk", "unit")}
     rng = random.Random(1)
     first_page = users["lead"][0].get(f"{base}/console/queue", timeout=60).text
@@ -350,8 +352,6 @@ def measure(args: argparse.Namespace, env: dict, server: subprocess.Popen, base:
         base_p95 = base_p95 or p95
         print(f"{name:24s} {done / took:7.1f} {p50:8.1f} {p95:8.1f} {cpu:10.2f} "
               f"{p95 / base_p95:11.2f}  {sum(errors.values())} {dict(errors) or ''}", flush=True)
-    sqlite_file = None if env.get("HOTLINE_DATABASE_URL") else str(Path(env["HOTLINE_INSTANCE_PATH"]) / "hotline.db")
-
     def rss() -> str:
         """Each worker's RSS (MB), and on SQLite its open database connections."""
         return ", ".join(f"{rss_mb(p):.0f}" + (f" ({sqlite_connections(p, sqlite_file)} database connections)"
@@ -463,7 +463,8 @@ def main() -> None:
             with log_path.open("a", encoding="utf-8") as log:
                 server, base = serve(env, workers, threads, output=log, cpus=server_cpus)
             try:
-                measure(args, env, server, base, numbers)
+                measure(args, env, server, base, numbers,
+                        make_url(db_url).database if db_url.startswith("sqlite") else None)
             finally:
                 server.terminate()
                 server.wait(30)

@@ -29,6 +29,9 @@ OVERFLOW = "() => [document.documentElement.scrollWidth, document.documentElemen
 
 
 def assert_fits_a_phone(page, where: str) -> None:
+    # after a click the new page's elements exist before its stylesheet has loaded; measured then, an unstyled
+    # page is as wide as its longest unbreakable line (CI saw 1184 px under load)
+    page.wait_for_load_state("load")
     scroll, client = page.evaluate(OVERFLOW)
     assert scroll <= 375 and client <= 375, f"{where}: horizontal scrolling ({scroll} px wide)"
     for control in page.evaluate(CONTROLS):

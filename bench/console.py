@@ -444,6 +444,8 @@ def main() -> None:
     if args.postgres:
         env["HOTLINE_DATABASE_URL"], drop = postgres_scratch(args.postgres, f"hotline_bench_console_{os.getpid()}")
     db_url = env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{instance / 'hotline.db'}"
+    url = make_url(db_url)
+    sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
     if (ROOT / "instance" / "model" / "model.joblib").exists():
         shutil.copytree(ROOT / "instance" / "model", instance / "model")
     log_path = Path(tempfile.gettempdir()) / "hotline-console-bench-server.log"
@@ -455,7 +457,7 @@ def main() -> None:
         bench_user(env, db_url, "unit", "agency_staff", "--unit", INBOX_UNIT)
         t0 = time.perf_counter()
         numbers = seed(db_url, args.tickets)
-        print(f"{make_url(db_url).get_backend_name()}: seeded {args.tickets:,} tickets in "
+        print(f"{url.get_backend_name()}: seeded {args.tickets:,} tickets in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         for workers, threads in servers:
             pinned = f" on cores {sorted(server_cpus)}" if server_cpus else ""
@@ -463,8 +465,7 @@ def main() -> None:
             with log_path.open("a", encoding="utf-8") as log:
                 server, base = serve(env, workers, threads, output=log, cpus=server_cpus)
             try:
-                measure(args, env, server, base, numbers,
-                        make_url(db_url).database if db_url.startswith("sqlite") else None)
+                measure(args, env, server, base, numbers, sqlite_file)
             finally:
                 server.terminate()
                 server.wait(30)
